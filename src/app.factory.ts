@@ -1,0 +1,42 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule, AppModuleOptions } from './app.module.js';
+import { requestIdFor } from './common/http/request-id.js';
+import { setupSwagger } from './common/http/swagger.js';
+
+/**
+ * Builds the application on Fastify, ready for init() or listen(). main.ts and the end-to-end
+ * tests share it, so the tests run exactly what production runs.
+ */
+export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+  const { config } = options;
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify also takes a hop count at runtime; its types only list the other forms.
+    trustProxy: config.trustProxy as boolean | string,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(options),
+    adapter,
+    {
+      abortOnError: false,
+      logger: config.logLevel === 'silent' ? false : ['error', 'warn', 'log'],
+    },
+  );
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: any other body type is refused with 415 (Fastify also parses text/plain).
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+
+  // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain before closing.
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: [...config.corsOrigins] });
+  if (config.docsEnabled) setupSwagger(app);
+  return app;
+}

@@ -1,0 +1,53 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
+import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
+import { OwnerGuard } from './auth/guards/owner.guard.js';
+import { ScopesGuard } from './auth/guards/scopes.guard.js';
+import { CommonModule } from './common/common.module.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
+import { createValidationPipe } from './common/validation/validation.pipe.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseTarget } from './database/database-target.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { PostsModule } from './posts/posts.module.js';
+import { UsersModule } from './users/users.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  database: DatabaseTarget;
+}
+
+/**
+ * Wires the feature modules and the cross-cutting rules, applied once and globally: guards in
+ * order (JWT authentication, scopes, ownership), the validation pipe, the envelope interceptor
+ * and the error filter.
+ */
+@Module({})
+export class AppModule {
+  static forRoot({ config, database }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(database),
+        CommonModule,
+        HealthModule,
+        UsersModule,
+        PostsModule,
+        AuthModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: ScopesGuard },
+        { provide: APP_GUARD, useClass: OwnerGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { JWT_ALGORITHM, jwtKey } from './jwt-key.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    TypeOrmModule.forFeature([RefreshToken]),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: jwtKey(config.jwt.secret),
+        signOptions: {
+          algorithm: JWT_ALGORITHM,
+          expiresIn: config.jwt.accessTokenTtlSeconds,
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+        },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, RefreshTokensService, JwtStrategy, AdminBootstrapService],
+})
+export class AuthModule {}

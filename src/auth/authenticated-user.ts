@@ -1,0 +1,15 @@
+/** Who is calling, as the JWT guard attaches it to the request. */
+export interface AuthenticatedUser {
+  /** Internal id, for queries. */
+  readonly id: number;
+  /** Public id (the token's `sub`). */
+  readonly publicId: string;
+  /** The token's granted scopes. */
+  readonly scopes: readonly string[];
+}
+
+export const ADMIN_SCOPE = 'admin';
+
+export function isAdmin(user: AuthenticatedUser | undefined): boolean {
+  return user?.scopes.includes(ADMIN_SCOPE) ?? false;
+}

@@ -1,0 +1,47 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { isUUID } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { PostsService } from '../../posts/posts.service.js';
+import { AuthenticatedUser, isAdmin } from '../authenticated-user.js';
+import { OWNED_RESOURCE, OwnedResource } from '../decorators/authorize.decorator.js';
+
+type OwnedRequest = FastifyRequest<{ Params: { id?: string } }> & { user?: AuthenticatedUser };
+
+/**
+ * Global: on routes marked with an owner, the caller must be the user in the path or the post's
+ * author, or hold `admin`. Runs after the JWT and scope guards.
+ */
+@Injectable()
+export class OwnerGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly posts: PostsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const resource = this.reflector.get<OwnedResource | undefined>(
+      OWNED_RESOURCE,
+      context.getHandler(),
+    );
+    if (!resource) return true;
+    const request = context.switchToHttp().getRequest<OwnedRequest>();
+    const id = request.params.id;
+    // Guards run before pipes: a malformed id is refused here as the pipe would (404).
+    if (!id || !isUUID(id)) throw new NotFoundException('Resource not found');
+    const user = request.user;
+    if (!user) throw new ForbiddenException();
+    if (isAdmin(user)) return true;
+
+    const ownerId = resource === 'user' ? id : await this.posts.findAuthorPublicId(id);
+    if (ownerId === null) throw new NotFoundException('Post not found');
+    if (ownerId !== user.publicId) throw new ForbiddenException('Not the owner of this resource');
+    return true;
+  }
+}

@@ -1,0 +1,25 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AuthenticatedUser } from '../authenticated-user.js';
+import { REQUIRED_SCOPES } from '../decorators/authorize.decorator.js';
+
+/** Global: the token must carry every scope the route names (exact string matches). */
+@Injectable()
+export class ScopesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!required?.length) return true;
+    const user = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: AuthenticatedUser }>().user;
+    const missing = required.filter((scope) => !user?.scopes.includes(scope));
+    if (missing.length > 0) throw new ForbiddenException(`Missing scope: ${missing.join(' ')}`);
+    return true;
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isUniqueViolation } from './database-error.js';
+import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from './error-code.js';
+import { ErrorEnvelope } from './error-envelope.js';
+import { ValidationFailedException } from './validation-failed.exception.js';
+
+interface MappedError {
+  status: number;
+  message: string;
+  details?: ValidationFailedException['details'];
+}
+
+/**
+ * The one place where errors become responses: Nest HTTP exceptions, Fastify's own errors (body
+ * parser, content type, body size), database errors and anything unexpected all leave as the
+ * error envelope of API.md. A 500 carries no stack, SQL or driver text.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const mapped = this.map(exception);
+
+    if (mapped.status >= 500) {
+      this.logger.error(
+        { err: exception, requestId: request.id },
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+    if (mapped.status === 401) {
+      void reply.header('WWW-Authenticate', 'Bearer');
+    }
+
+    const body: ErrorEnvelope = {
+      error: {
+        code: errorCodeFor(mapped.status),
+        message: mapped.message,
+        ...(mapped.details ? { details: mapped.details } : {}),
+        request_id: String(request.id),
+      },
+    };
+    void reply
+      .status(mapped.status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(body);
+  }
+
+  private map(exception: unknown): MappedError {
+    if (exception instanceof ValidationFailedException) {
+      return { status: 422, message: exception.message, details: exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return { status, message: this.httpExceptionMessage(exception, status) };
+    }
+    if (isUniqueViolation(exception)) {
+      return {
+        status: HttpStatus.CONFLICT,
+        message: 'A resource with these unique values already exists',
+      };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The database is unavailable' };
+    }
+    // Fastify's own errors (FST_ERR_CTP_*: bad JSON, empty body, unsupported media type, body
+    // too large) carry a 4xx statusCode; their text is generic, the status is what matters.
+    const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return {
+        status: statusCode,
+        message: DEFAULT_MESSAGE_BY_STATUS[statusCode] ?? 'Bad request',
+      };
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+  }
+
+  private httpExceptionMessage(exception: HttpException, status: number): string {
+    if (status >= 500) return DEFAULT_MESSAGE_BY_STATUS[status] ?? 'Internal server error';
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    if (typeof message === 'string' && message.length > 0) return message;
+    return DEFAULT_MESSAGE_BY_STATUS[status] ?? exception.message;
+  }
+}

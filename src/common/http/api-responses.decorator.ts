@@ -1,0 +1,61 @@
+import { applyDecorators, HttpStatus, Type } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ErrorEnvelopeDto } from '../errors/error-envelope.dto.js';
+
+/** `{ data: T }` in the OpenAPI document. */
+export function ApiDataResponse(
+  status: number,
+  model: Type<unknown>,
+  description?: string,
+): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiResponse({
+      status,
+      description,
+      schema: {
+        type: 'object',
+        required: ['data'],
+        properties: { data: { $ref: getSchemaPath(model) } },
+      },
+    }),
+  );
+}
+
+/** `{ data: T[], meta }` in the OpenAPI document. */
+export function ApiPageResponse(model: Type<unknown>): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiResponse({
+      status: HttpStatus.OK,
+      schema: {
+        type: 'object',
+        required: ['data', 'meta'],
+        properties: {
+          data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          meta: {
+            type: 'object',
+            required: ['per_page', 'total', 'next_cursor'],
+            properties: {
+              page: { type: 'integer', description: 'Offset mode only' },
+              per_page: { type: 'integer' },
+              total: { type: 'integer' },
+              total_is_estimate: {
+                type: 'boolean',
+                description: 'Present when total is the planner estimate',
+              },
+              next_cursor: { type: 'string', nullable: true },
+            },
+          },
+        },
+      },
+    }),
+  );
+}
+
+/** Error responses with the error envelope, by status. */
+export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
+  return applyDecorators(
+    ...statuses.map((status) => ApiResponse({ status, type: ErrorEnvelopeDto })),
+  );
+}

@@ -1,0 +1,92 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { AppConfig } from '../../config/app-config.js';
+import { InjectConfig } from '../../config/inject-config.decorator.js';
+import { ValidationFailedException } from '../errors/validation-failed.exception.js';
+import { CursorCodec } from './cursor-codec.js';
+import { Page, PageMeta } from './page.js';
+import { PageQueryDto } from './page-query.dto.js';
+
+export interface PaginateOptions {
+  /** The table behind the query builder's main alias; names the list inside cursors. */
+  table: string;
+  /**
+   * Whether the list is filtered (counted exactly, it is small by construction) or the whole
+   * table (counted from the planner's estimate above the configured threshold).
+   */
+  filtered: boolean;
+}
+
+/**
+ * Newest-first pages, ordered by (created_at DESC, id DESC) so ties never skip or repeat a row,
+ * in offset mode (`page`) or keyset mode (`cursor`).
+ */
+@Injectable()
+export class PaginationService {
+  constructor(
+    private readonly cursors: CursorCodec,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async paginate<T extends { id: number }>(
+    query: SelectQueryBuilder<T>,
+    { page, per_page: perPage, cursor }: PageQueryDto,
+    { table, filtered }: PaginateOptions,
+  ): Promise<Page<T>> {
+    if (page !== undefined && cursor !== undefined) {
+      throw new BadRequestException('Use either page or cursor, not both');
+    }
+    const alias = query.alias;
+    const counting = this.count(query.clone(), table, filtered);
+
+    query
+      .orderBy(`${alias}.created_at`, 'DESC')
+      .addOrderBy(`${alias}.id`, 'DESC')
+      .limit(perPage + 1);
+    if (cursor !== undefined) {
+      const afterId = this.cursors.decode(table, cursor);
+      if (afterId === null) {
+        throw new ValidationFailedException([{ field: 'cursor', message: 'cursor is not valid' }]);
+      }
+      // Keyset: rows strictly after the cursor's row in (created_at, id) order. The row's own
+      // created_at is read by primary key, so microsecond timestamps never lose precision.
+      query.andWhere(
+        `(${alias}.created_at, ${alias}.id) < (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :afterId)`,
+        { afterId },
+      );
+    } else {
+      query.offset(((page ?? 1) - 1) * perPage);
+    }
+
+    const [rows, total] = await Promise.all([query.getMany(), counting]);
+    const hasMore = rows.length > perPage;
+    const items = hasMore ? rows.slice(0, perPage) : rows;
+    const meta: PageMeta = {
+      ...(cursor === undefined ? { page: page ?? 1 } : {}),
+      per_page: perPage,
+      total: total.value,
+      ...(total.estimated ? { total_is_estimate: true as const } : {}),
+      next_cursor: hasMore ? this.cursors.encode(table, items[items.length - 1].id) : null,
+    };
+    return new Page(items, meta);
+  }
+
+  private async count<T extends ObjectLiteral>(
+    query: SelectQueryBuilder<T>,
+    table: string,
+    filtered: boolean,
+  ): Promise<{ value: number; estimated: boolean }> {
+    if (!filtered) {
+      // reltuples is -1 before the first ANALYZE; then the exact count is the only answer.
+      const [row] = await query.connection.query<{ estimate: number }[]>(
+        `SELECT reltuples::bigint::int8 AS estimate FROM pg_class WHERE oid = $1::regclass`,
+        [table],
+      );
+      const estimate = Number(row?.estimate ?? -1);
+      if (estimate >= this.config.countEstimateThreshold && estimate > 0) {
+        return { value: estimate, estimated: true };
+      }
+    }
+    return { value: await query.getCount(), estimated: false };
+  }
+}

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { RefreshToken } from '../auth/refresh-token.entity.js';
+import { Post } from '../posts/post.entity.js';
+import { User } from '../users/user.entity.js';
+import { DatabaseTarget } from './database-target.js';
+
+export const ENTITIES = [User, Post, RefreshToken];
+
+/** Migrations are plain files in the top-level migrations/ folder (.ts in dev/tests, .js built). */
+export const MIGRATIONS_GLOB = join(import.meta.dirname, '..', '..', 'migrations', '*.{ts,js}');
+
+export function typeOrmOptions({ url, embedded }: DatabaseTarget): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: [MIGRATIONS_GLOB.replace(/\\/g, '/')],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: {
+      max: embedded ? 1 : 10,
+      // Bounded waits so an unreachable database answers 503 instead of hanging a request.
+      connectionTimeoutMillis: 5000,
+      ...(embedded
+        ? {}
+        : { statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 }),
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { BodyField, TitleField } from './post-fields.js';
+
+/** POST and PUT: both fields required. */
+export class CreatePostInput {
+  @TitleField()
+  title!: string;
+
+  @BodyField()
+  body!: string;
+}

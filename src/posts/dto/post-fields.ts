@@ -1,0 +1,28 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length } from 'class-validator';
+
+/** Field decorators joining validation and OpenAPI metadata, one per post field. */
+export const TitleField = (options: { optional?: boolean } = {}): PropertyDecorator =>
+  applyDecorators(
+    (options.optional ? ApiPropertyOptional : ApiProperty)({
+      minLength: 1,
+      maxLength: 200,
+      example: 'Notes on the Analytical Engine',
+    }),
+    ...(options.optional ? [IsOptional()] : []),
+    IsString(),
+    Length(1, 200),
+  );
+
+export const BodyField = (options: { optional?: boolean } = {}): PropertyDecorator =>
+  applyDecorators(
+    (options.optional ? ApiPropertyOptional : ApiProperty)({
+      minLength: 1,
+      maxLength: 10_000,
+      example: 'The engine might compose music.',
+    }),
+    ...(options.optional ? [IsOptional()] : []),
+    IsString(),
+    Length(1, 10_000),
+  );

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { User } from '../users/user.entity.js';
+import { Post } from './post.entity.js';
+import { PostsController } from './posts.controller.js';
+import { PostsService } from './posts.service.js';
+import { UserPostsController } from './user-posts.controller.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Post, User])],
+  controllers: [PostsController, UserPostsController],
+  providers: [PostsService],
+  exports: [PostsService],
+})
+export class PostsModule {}

@@ -1,0 +1,112 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
+import { Page } from '../common/pagination/page.js';
+import { PageQueryDto } from '../common/pagination/page-query.dto.js';
+import { PaginationService } from '../common/pagination/pagination.service.js';
+import { User } from '../users/user.entity.js';
+import { CreatePostInput } from './dto/create-post.input.dto.js';
+import { UpdatePostInput } from './dto/update-post.input.dto.js';
+import { Post } from './post.entity.js';
+
+@Injectable()
+export class PostsService {
+  constructor(
+    @InjectRepository(Post) private readonly posts: Repository<Post>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly pagination: PaginationService,
+  ) {}
+
+  /**
+   * Creates a post for a live user. The author row is locked FOR SHARE inside the transaction,
+   * so a concurrent deletion of the user (which locks it FOR UPDATE) is ordered with this insert
+   * and the post can never outlive its author as a live row.
+   */
+  async create(authorPublicId: string, input: CreatePostInput): Promise<Post> {
+    return this.dataSource.transaction(async (manager) => {
+      const author = await manager
+        .createQueryBuilder(User, 'user')
+        .select(['user.id', 'user.publicId'])
+        .where('user.publicId = :authorPublicId', { authorPublicId })
+        .setLock('pessimistic_read')
+        .getOne();
+      if (!author) throw new NotFoundException('User not found');
+      const post = manager.create(Post, {
+        userId: author.id,
+        title: input.title,
+        body: input.body,
+      });
+      await manager.insert(Post, post);
+      post.author = author;
+      return post;
+    });
+  }
+
+  list(query: PageQueryDto): Promise<Page<Post>> {
+    return this.pagination.paginate(this.withAuthor(), query, { table: 'posts', filtered: false });
+  }
+
+  /** A live user's posts; 404 when the user is unknown or deleted. */
+  async listByAuthor(authorPublicId: string, query: PageQueryDto): Promise<Page<Post>> {
+    const author = await this.users.findOne({
+      select: { id: true },
+      where: { publicId: authorPublicId },
+    });
+    if (!author) throw new NotFoundException('User not found');
+    return this.pagination.paginate(
+      this.withAuthor().where('post.user_id = :userId', { userId: author.id }),
+      query,
+      { table: 'posts', filtered: true },
+    );
+  }
+
+  async findOne(publicId: string): Promise<Post> {
+    const post = await this.withAuthor().where('post.publicId = :publicId', { publicId }).getOne();
+    if (!post) throw new NotFoundException('Post not found');
+    return post;
+  }
+
+  /** The author's public id of a live post, or null; for the owner check. */
+  async findAuthorPublicId(publicId: string): Promise<string | null> {
+    const post = await this.withAuthor()
+      .select(['post.id', 'author.publicId'])
+      .where('post.publicId = :publicId', { publicId })
+      .getOne();
+    return post?.author.publicId ?? null;
+  }
+
+  async update(publicId: string, changes: UpdatePostInput): Promise<Post> {
+    const set: Partial<Pick<Post, 'title' | 'body'>> = {};
+    if (changes.title !== undefined) set.title = changes.title;
+    if (changes.body !== undefined) set.body = changes.body;
+    if (Object.keys(set).length > 0) {
+      // TypeORM's update adds updated_at and version + 1; soft-deleted posts are never matched.
+      const result = await this.posts
+        .createQueryBuilder()
+        .update()
+        .set(set)
+        .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
+        .execute();
+      if (!result.affected) throw new NotFoundException('Post not found');
+    }
+    return this.findOne(publicId);
+  }
+
+  async remove(publicId: string): Promise<void> {
+    const result = await this.posts
+      .createQueryBuilder()
+      .softDelete()
+      .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
+      .execute();
+    if (!result.affected) throw new NotFoundException('Post not found');
+  }
+
+  /** Live posts with their author's public id (the only author field a post shows). */
+  private withAuthor(): SelectQueryBuilder<Post> {
+    return this.posts
+      .createQueryBuilder('post')
+      .innerJoin('post.author', 'author')
+      .addSelect('author.publicId');
+  }
+}

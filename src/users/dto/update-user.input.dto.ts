@@ -1,0 +1,17 @@
+import { Scope } from '../../auth/scopes.js';
+import { EmailField, NameField, PasswordField, ScopesField } from './user-fields.js';
+
+/** PATCH: any of the fields; `scopes` only by an admin. */
+export class UpdateUserInput {
+  @EmailField({ optional: true })
+  email?: string;
+
+  @NameField({ optional: true })
+  name?: string;
+
+  @PasswordField({ optional: true })
+  password?: string;
+
+  @ScopesField()
+  scopes?: Scope[];
+}

@@ -1,0 +1,121 @@
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
+import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
+import { Page } from '../common/pagination/page.js';
+import { PageQueryDto } from '../common/pagination/page-query.dto.js';
+import { PaginationService } from '../common/pagination/pagination.service.js';
+import { Post } from '../posts/post.entity.js';
+import { CreateUserInput } from './dto/create-user.input.dto.js';
+import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
+import { UpdateUserInput } from './dto/update-user.input.dto.js';
+import { PasswordService } from './password.service.js';
+import { User } from './user.entity.js';
+
+type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly passwords: PasswordService,
+    private readonly pagination: PaginationService,
+  ) {}
+
+  /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
+  async create(input: CreateUserInput, scopes: Scope[] = DEFAULT_USER_SCOPES): Promise<User> {
+    const user = this.users.create({
+      email: input.email,
+      name: input.name,
+      passwordHash: await this.passwords.hash(input.password),
+      scopes,
+    });
+    await this.users.insert(user); // fills id, public id, version and timestamps from RETURNING
+    return user;
+  }
+
+  list(query: PageQueryDto): Promise<Page<User>> {
+    return this.pagination.paginate(this.users.createQueryBuilder('user'), query, {
+      table: 'users',
+      filtered: false,
+    });
+  }
+
+  async findOne(publicId: string): Promise<User> {
+    const user = await this.users.findOneBy({ publicId });
+    if (!user) throw new NotFoundException('User not found');
+    return user;
+  }
+
+  /** The internal id of a live user, or null: the per-request check behind every token. */
+  async findLiveId(publicId: string): Promise<number | null> {
+    const user = await this.users.findOne({ select: { id: true }, where: { publicId } });
+    return user?.id ?? null;
+  }
+
+  /** A live user by email, with the password hash, for login. */
+  findForLogin(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  replace(publicId: string, input: ReplaceUserInput): Promise<User> {
+    return this.applyChanges(publicId, { email: input.email, name: input.name });
+  }
+
+  async update(publicId: string, input: UpdateUserInput, viewer: AuthenticatedUser): Promise<User> {
+    if (input.scopes !== undefined && !isAdmin(viewer)) {
+      throw new ForbiddenException('Only admins may change scopes');
+    }
+    const changes: UserChanges = {};
+    if (input.email !== undefined) changes.email = input.email;
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.scopes !== undefined) changes.scopes = input.scopes;
+    if (input.password !== undefined)
+      changes.passwordHash = await this.passwords.hash(input.password);
+    return this.applyChanges(publicId, changes);
+  }
+
+  /**
+   * Soft-deletes the user and their posts in one transaction. The user row is locked first, so a
+   * post being created for this user at the same moment (which locks the row FOR SHARE) either
+   * commits before and is deleted here, or waits and then finds the user gone.
+   */
+  async remove(publicId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const user = await manager
+        .createQueryBuilder(User, 'user')
+        .select('user.id')
+        .where('user.publicId = :publicId', { publicId })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!user) throw new NotFoundException('User not found');
+      await manager
+        .createQueryBuilder()
+        .softDelete()
+        .from(Post)
+        .where('user_id = :userId AND deleted_at IS NULL', { userId: user.id })
+        .execute();
+      await manager.softDelete(User, { id: user.id });
+    });
+  }
+
+  private async applyChanges(publicId: string, changes: UserChanges): Promise<User> {
+    if (Object.keys(changes).length > 0) {
+      // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
+      const result = await this.users
+        .createQueryBuilder()
+        .update()
+        .set(changes)
+        .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
+        .execute();
+      if (!result.affected) throw new NotFoundException('User not found');
+    }
+    return this.findOne(publicId);
+  }
+}

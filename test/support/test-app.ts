@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { ResolvedDatabase } from '../../src/database/resolve-database.js';
+import { createTestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  dataSource: DataSource;
+  request(options: InjectOptions): Promise<InjectResponse>;
+  /** Raw SQL against the app's database, for asserting what was stored. */
+  sql<T = Record<string, unknown>>(query: string, parameters?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule on Fastify against an isolated database, with settings from `env`
+ * on top of test defaults. Requests go through Fastify's inject (the whole HTTP pipeline, no
+ * socket).
+ */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  database?: ResolvedDatabase,
+): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    DATA_DIR: '/nonexistent-test-data-dir',
+    DOCS_ENABLED: 'false',
+    ...env,
+    DATABASE_URL: db.url,
+  });
+  const app = await createApp({ config, database: db });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const dataSource = app.get<DataSource>(getDataSourceToken());
+  return {
+    app,
+    config,
+    dataSource,
+    request: (options) => app.inject(options),
+    sql: (query, parameters) => dataSource.query(query, parameters),
+    async close() {
+      await app.close();
+      if (!database) await db.stop();
+    },
+  };
+}

@@ -9,8 +9,14 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   // Source imports name the compiled .js file; in tests the .ts file stands behind it.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // Transpile only (type-checking is `npm run typecheck`), which is far faster.
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  transform: {
+    // Transpile only (type-checking is `npm run typecheck`), which is far faster.
+    '^.+\\.ts$': ['ts-jest', { useESM: true }],
+    // A CommonJS package requiring Nest's ES modules: see test/support/esm-interop.ts.
+    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/support/cjs-require-esm.transformer.cjs',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
+  setupFiles: ['reflect-metadata', '<rootDir>/test/support/esm-interop.ts'],
 };
 
 export default {
@@ -20,7 +26,6 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      setupFiles: ['reflect-metadata'],
     },
   ],
   testTimeout: 60_000,

@@ -1,8 +1,11 @@
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { setupSwagger } from './common/http/swagger.js';
+import { HttpMetrics } from './observability/http-metrics.js';
+import type { RoutedRequest } from './observability/logger.module.js';
 
 /**
  * Builds the application on Fastify, ready for init() or listen(). main.ts and the end-to-end
@@ -21,17 +24,24 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     adapter,
-    {
-      abortOnError: false,
-      logger: config.logLevel === 'silent' ? false : ['error', 'warn', 'log'],
-    },
+    { abortOnError: false, bufferLogs: true },
   );
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is refused with 415 (Fastify also parses text/plain).
   fastify.removeContentTypeParser(['text/plain']);
+  const httpMetrics = app.get(HttpMetrics);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    // The route template (never the raw URL) for the request log line.
+    (request.raw as RoutedRequest).routeTemplate = request.routeOptions.url;
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpMetrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

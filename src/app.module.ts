@@ -1,6 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { ResourceCacheModule } from './cache/cache.module.js';
+import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
 import { OwnerGuard } from './auth/guards/owner.guard.js';
 import { ScopesGuard } from './auth/guards/scopes.guard.js';
@@ -13,34 +19,45 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseTarget } from './database/database-target.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { loggerModule } from './observability/logger.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { PostsModule } from './posts/posts.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
   database: DatabaseTarget;
+  /** Where log lines go; standard output unless a test captures them. */
+  logDestination?: DestinationStream;
 }
 
 /**
  * Wires the feature modules and the cross-cutting rules, applied once and globally: guards in
- * order (JWT authentication, scopes, ownership), the validation pipe, the envelope interceptor
+ * order (rate limit, JWT authentication, scopes, ownership), the validation pipe, the envelope interceptor
  * and the error filter.
  */
 @Module({})
 export class AppModule {
-  static forRoot({ config, database }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, database, logDestination }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggerModule(config, logDestination),
         DatabaseModule.forRoot(database),
+        MetricsRegistryModule,
+        RedisModule,
+        ResourceCacheModule,
+        RateLimitModule,
         CommonModule,
         HealthModule,
+        ObservabilityModule,
         UsersModule,
         PostsModule,
         AuthModule,
       ],
       providers: [
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
         { provide: APP_GUARD, useClass: OwnerGuard },

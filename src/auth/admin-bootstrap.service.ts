@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
+import { ResourceCache } from '../cache/resource-cache.service.js';
 import { PasswordService } from '../users/password.service.js';
 import { ADMIN_SCOPE } from './authenticated-user.js';
 import { DEFAULT_USER_SCOPES } from './scopes.js';
@@ -20,20 +21,23 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     @InjectConfig() private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly passwords: PasswordService,
+    private readonly cache: ResourceCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (!admin) return;
     const email = admin.email.trim().toLowerCase();
-    await this.dataSource.query(
+    const [ensured] = await this.dataSource.query<{ public_id: string }[]>(
       `INSERT INTO users (email, name, password_hash, scopes)
        VALUES ($1, 'Administrator', $2, $3)
        ON CONFLICT (lower(email)) WHERE deleted_at IS NULL
        DO UPDATE SET scopes = array(SELECT DISTINCT unnest(users.scopes || EXCLUDED.scopes) ORDER BY 1),
-                     updated_at = CASE WHEN users.scopes @> EXCLUDED.scopes THEN users.updated_at ELSE now() END`,
+                     updated_at = CASE WHEN users.scopes @> EXCLUDED.scopes THEN users.updated_at ELSE now() END
+       RETURNING public_id`,
       [email, await this.passwords.hash(admin.password), [...DEFAULT_USER_SCOPES, ADMIN_SCOPE]],
     );
+    await this.cache.invalidate([`user:${ensured.public_id}`]);
     this.logger.log(`Admin user ${email} ensured`);
   }
 }

@@ -4,6 +4,7 @@ import { ApiDataResponse, ApiErrorResponses } from '../common/http/api-responses
 import { UserOutput } from '../users/dto/user.output.dto.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
+import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { Authorize } from './decorators/authorize.decorator.js';
@@ -23,6 +24,7 @@ export class AuthController {
 
   @Post('token')
   @Public()
+  @AuthRateLimit()
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'Logged in')
   @ApiErrorResponses(400, 401, 413, 415, 422)
@@ -52,6 +54,6 @@ export class AuthController {
   @Authorize({ scopes: [] })
   @ApiDataResponse(200, UserOutput, 'The caller')
   async me(@CurrentUser() caller: AuthenticatedUser): Promise<UserOutput> {
-    return presentUser(await this.users.findOne(caller.publicId), caller);
+    return presentUser((await this.users.findOne(caller.publicId)).value, caller);
   }
 }

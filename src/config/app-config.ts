@@ -9,6 +9,8 @@ export interface AppConfig {
   readonly runMigrations: boolean;
   /** Unset: caches and rate-limit counters live in process memory. */
   readonly redisUrl?: string;
+  /** Namespace of every Redis key, so several deployments (or test runs) can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly jwt: {
     readonly secret: string;
     readonly issuer: string;

@@ -1,11 +1,13 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -41,8 +43,11 @@ export class EnvironmentSchema {
   @IsString()
   HOST = '0.0.0.0';
 
+  // Any libpq URL: host names with underscores, or no host and `?host=/socket/dir`.
   @IsOptional()
-  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  @Matches(/^postgres(?:ql)?:\/\/\S*$/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string',
+  })
   DATABASE_URL?: string;
 
   @IsString()
@@ -56,6 +61,10 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  REDIS_KEY_PREFIX = 'users-posts-api';
 
   @IsOptional()
   @IsString()
@@ -121,6 +130,7 @@ export class EnvironmentSchema {
 
   @IsOptional()
   @IsString()
+  @IsEmail()
   @MaxLength(255)
   ADMIN_EMAIL?: string;
 

@@ -50,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     runMigrations: schema.RUN_MIGRATIONS,
     redisUrl: schema.REDIS_URL,
+    redisKeyPrefix: schema.REDIS_KEY_PREFIX,
     jwt: {
       secret: schema.JWT_SECRET ?? developmentSecret(dataDir),
       issuer: schema.JWT_ISSUER,

@@ -1,21 +1,16 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpException, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
-import { MigrationRunner } from '../database/migration-runner.service.js';
-import { ShutdownState } from './shutdown-state.js';
+import { ReadinessService } from './readiness.service.js';
 
 @ApiTags('health')
 @Public()
+@SkipThrottle()
 @Controller()
 export class HealthController {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly migrations: MigrationRunner,
-    private readonly shutdown: ShutdownState,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   /** Liveness: the process can serve. Checks no dependency, so an outage never restarts pods. */
   @Get('health')
@@ -24,21 +19,20 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers, no migration is pending, shutdown has not begun. */
+  /** Readiness: not shutting down, the database answers, no migration is pending. */
   @Get('ready')
-  @ApiOkResponse({ description: 'Ready to take traffic' })
-  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto })
-  async ready(): Promise<{ status: 'ok' }> {
-    if (this.shutdown.draining) throw new ServiceUnavailableException('Shutting down');
+  @ApiOkResponse({
+    description: 'Ready to take traffic; the body details each check, Redis included',
+  })
+  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Not ready' })
+  async ready(): Promise<unknown> {
     try {
-      await this.dataSource.query('SELECT 1');
-      if (await this.migrations.hasPending()) {
-        throw new ServiceUnavailableException('Migrations are pending');
-      }
+      return await this.readiness.check();
     } catch (error) {
-      if (error instanceof ServiceUnavailableException) throw error;
-      throw new ServiceUnavailableException('The database is unavailable');
+      if (!(error instanceof HttpException)) throw error;
+      // terminus answers 503 with its report; name the failing checks in the error envelope.
+      const failing = Object.keys((error.getResponse() as { error?: object }).error ?? {});
+      throw new ServiceUnavailableException(`Not ready: ${failing.join(', ') || 'unknown'}`);
     }
-    return { status: 'ok' };
   }
 }

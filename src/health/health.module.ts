@@ -1,11 +1,14 @@
 import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
+import { ReadinessService } from './readiness.service.js';
 import { ShutdownState } from './shutdown-state.js';
 
 @Global()
 @Module({
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
   controllers: [HealthController],
-  providers: [ShutdownState],
+  providers: [ShutdownState, ReadinessService],
   exports: [ShutdownState],
 })
 export class HealthModule {}

@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { setXCache } from '../cache/x-cache-header.js';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import {
@@ -33,8 +35,13 @@ export class PostsController {
   @ApiUuidParam()
   @ApiDataResponse(200, PostOutput)
   @ApiErrorResponses(404)
-  async findOne(@UuidParam() id: string): Promise<PostOutput> {
-    return presentPost(await this.posts.findOne(id));
+  async findOne(
+    @UuidParam() id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PostOutput> {
+    const { value, hit } = await this.posts.findOne(id);
+    setXCache(reply, hit);
+    return presentPost(value);
   }
 
   @Put(':id')

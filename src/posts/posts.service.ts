@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
+import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
@@ -16,6 +17,7 @@ export class PostsService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly pagination: PaginationService,
+    private readonly cache: ResourceCache,
   ) {}
 
   /**
@@ -61,19 +63,16 @@ export class PostsService {
     );
   }
 
-  async findOne(publicId: string): Promise<Post> {
-    const post = await this.withAuthor().where('post.publicId = :publicId', { publicId }).getOne();
-    if (!post) throw new NotFoundException('Post not found');
-    return post;
+  /** A live post with its author's public id, cache-aside (`post:{id}`). */
+  async findOne(publicId: string): Promise<CacheRead<Post>> {
+    const read = await this.readCached(publicId);
+    if (!read) throw new NotFoundException('Post not found');
+    return read;
   }
 
-  /** The author's public id of a live post, or null; for the owner check. */
+  /** The author's public id of a live post, or null; for the owner check (same cache entry). */
   async findAuthorPublicId(publicId: string): Promise<string | null> {
-    const post = await this.withAuthor()
-      .select(['post.id', 'author.publicId'])
-      .where('post.publicId = :publicId', { publicId })
-      .getOne();
-    return post?.author.publicId ?? null;
+    return (await this.readCached(publicId))?.value.author.publicId ?? null;
   }
 
   async update(publicId: string, changes: UpdatePostInput): Promise<Post> {
@@ -89,8 +88,11 @@ export class PostsService {
         .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
         .execute();
       if (!result.affected) throw new NotFoundException('Post not found');
+      await this.cache.invalidate([postKey(publicId)]);
     }
-    return this.findOne(publicId);
+    const post = await this.loadLive(publicId);
+    if (!post) throw new NotFoundException('Post not found');
+    return post;
   }
 
   async remove(publicId: string): Promise<void> {
@@ -100,6 +102,15 @@ export class PostsService {
       .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
       .execute();
     if (!result.affected) throw new NotFoundException('Post not found');
+    await this.cache.invalidate([postKey(publicId)]);
+  }
+
+  private readCached(publicId: string): Promise<CacheRead<Post> | null> {
+    return this.cache.read(postKey(publicId), () => this.loadLive(publicId), hydratePost);
+  }
+
+  private loadLive(publicId: string): Promise<Post | null> {
+    return this.withAuthor().where('post.publicId = :publicId', { publicId }).getOne();
   }
 
   /** Live posts with their author's public id (the only author field a post shows). */
@@ -109,4 +120,17 @@ export class PostsService {
       .innerJoin('post.author', 'author')
       .addSelect('author.publicId');
   }
+}
+
+function postKey(publicId: string): string {
+  return `post:${publicId}`;
+}
+
+/** Cached posts come back as plain data (dates as strings, from Redis): make them entities again. */
+function hydratePost(cached: Post): Post {
+  return Object.assign(new Post(), cached, {
+    author: Object.assign(new User(), cached.author),
+    createdAt: new Date(cached.createdAt),
+    updatedAt: new Date(cached.updatedAt),
+  });
 }

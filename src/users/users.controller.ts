@@ -30,6 +30,7 @@ import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { UserOutput } from './dto/user.output.dto.js';
 import { presentUser } from './user.presenter.js';
 import { UsersService } from './users.service.js';
+import { setXCache } from '../cache/x-cache-header.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -70,8 +71,11 @@ export class UsersController {
   async findOne(
     @UuidParam() id: string,
     @CurrentUser() viewer: AuthenticatedUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserOutput> {
-    return presentUser(await this.users.findOne(id), viewer);
+    const { value, hit } = await this.users.findOne(id);
+    setXCache(reply, hit);
+    return presentUser(value, viewer);
   }
 
   @Put(':id')

@@ -6,6 +6,7 @@ import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
+import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import { Post } from '../posts/post.entity.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
@@ -22,6 +23,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly passwords: PasswordService,
     private readonly pagination: PaginationService,
+    private readonly cache: ResourceCache,
   ) {}
 
   /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
@@ -43,16 +45,16 @@ export class UsersService {
     });
   }
 
-  async findOne(publicId: string): Promise<User> {
-    const user = await this.users.findOneBy({ publicId });
-    if (!user) throw new NotFoundException('User not found');
-    return user;
+  /** A live user, cache-aside (`user:{id}`). */
+  async findOne(publicId: string): Promise<CacheRead<User>> {
+    const read = await this.readCached(publicId);
+    if (!read) throw new NotFoundException('User not found');
+    return read;
   }
 
   /** The internal id of a live user, or null: the per-request check behind every token. */
   async findLiveId(publicId: string): Promise<number | null> {
-    const user = await this.users.findOne({ select: { id: true }, where: { publicId } });
-    return user?.id ?? null;
+    return (await this.readCached(publicId))?.value.id ?? null;
   }
 
   /** A live user by email, with the password hash, for login. */
@@ -87,7 +89,7 @@ export class UsersService {
    * commits before and is deleted here, or waits and then finds the user gone.
    */
   async remove(publicId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const deletedPosts = await this.dataSource.transaction(async (manager) => {
       const user = await manager
         .createQueryBuilder(User, 'user')
         .select('user.id')
@@ -95,14 +97,20 @@ export class UsersService {
         .setLock('pessimistic_write')
         .getOne();
       if (!user) throw new NotFoundException('User not found');
-      await manager
+      const deletedPosts = await manager
         .createQueryBuilder()
         .softDelete()
         .from(Post)
         .where('user_id = :userId AND deleted_at IS NULL', { userId: user.id })
+        .returning('public_id')
         .execute();
       await manager.softDelete(User, { id: user.id });
+      return deletedPosts.raw as { public_id: string }[];
     });
+    await this.cache.invalidate([
+      userKey(publicId),
+      ...deletedPosts.map((post) => `post:${post.public_id}`),
+    ]);
   }
 
   private async applyChanges(publicId: string, changes: UserChanges): Promise<User> {
@@ -115,7 +123,30 @@ export class UsersService {
         .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
         .execute();
       if (!result.affected) throw new NotFoundException('User not found');
+      await this.cache.invalidate([userKey(publicId)]);
     }
-    return this.findOne(publicId);
+    const user = await this.users.findOneBy({ publicId });
+    if (!user) throw new NotFoundException('User not found');
+    return user;
   }
+
+  private readCached(publicId: string): Promise<CacheRead<User> | null> {
+    return this.cache.read(
+      userKey(publicId),
+      () => this.users.findOneBy({ publicId }),
+      hydrateUser,
+    );
+  }
+}
+
+function userKey(publicId: string): string {
+  return `user:${publicId}`;
+}
+
+/** Cached users come back as plain data (dates as strings, from Redis): make them entities again. */
+function hydrateUser(cached: User): User {
+  return Object.assign(new User(), cached, {
+    createdAt: new Date(cached.createdAt),
+    updatedAt: new Date(cached.updatedAt),
+  });
 }

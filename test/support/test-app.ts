@@ -19,10 +19,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The Redis the tests use (TEST_REDIS_URL or REDIS_URL); unset: in-process stores. */
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL;
+
 /**
  * Boots the real AppModule on Fastify against an isolated database, with settings from `env`
- * on top of test defaults. Requests go through Fastify's inject (the whole HTTP pipeline, no
- * socket).
+ * on top of test defaults: the test Redis, if any, under a key prefix of its own (pass
+ * REDIS_KEY_PREFIX to make two apps share keys). Requests go through Fastify's inject (the whole
+ * HTTP pipeline, no socket).
  */
 export async function createTestApp(
   env: Record<string, string> = {},
@@ -35,6 +39,11 @@ export async function createTestApp(
     JWT_SECRET: randomBytes(32).toString('hex'),
     DATA_DIR: '/nonexistent-test-data-dir',
     DOCS_ENABLED: 'false',
+    ...(testRedisUrl ? { REDIS_URL: testRedisUrl } : {}),
+    REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    // Out of the way unless a test is about rate limits (then it sets its own).
+    RATE_LIMIT_MAX: '1000000',
+    AUTH_RATE_LIMIT_MAX: '1000000',
     ...env,
     DATABASE_URL: db.url,
   });

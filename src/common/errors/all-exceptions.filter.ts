@@ -87,7 +87,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private httpExceptionMessage(exception: HttpException, status: number): string {
-    if (status >= 500) return DEFAULT_MESSAGE_BY_STATUS[status] ?? 'Internal server error';
+    // A 500 never tells why; a 503 carries the service's own reason (not ready, database down).
+    if (status >= 500 && status !== 503)
+      return DEFAULT_MESSAGE_BY_STATUS[status] ?? 'Internal server error';
     const response = exception.getResponse();
     const message =
       typeof response === 'string' ? response : (response as { message?: unknown }).message;

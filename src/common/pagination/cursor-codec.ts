@@ -37,7 +37,8 @@ export class CursorCodec {
   /** The id the cursor carries, or null when the cursor is garbled, forged or for another list. */
   decode(list: string, cursor: string): number | null {
     const raw = Buffer.from(cursor, 'base64url');
-    if (raw.length <= IV_BYTES + TAG_BYTES) return null;
+    // Node skips characters it cannot decode: insist that the text is exactly what encode() made.
+    if (raw.length <= IV_BYTES + TAG_BYTES || raw.toString('base64url') !== cursor) return null;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));

@@ -83,7 +83,7 @@ export class PaginationService {
         [table],
       );
       const estimate = Number(row?.estimate ?? -1);
-      if (estimate >= this.config.countEstimateThreshold && estimate > 0) {
+      if (estimate > this.config.countEstimateThreshold) {
         return { value: estimate, estimated: true };
       }
     }

@@ -1,0 +1,31 @@
+import KeyvRedis, { Keyv } from '@keyv/redis';
+import { KeyvCacheableMemory } from '@cacheable/memory';
+import { CacheModule } from '@nestjs/cache-manager';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+
+/** Bound on in-process cache entries (least recently used are dropped first). */
+const MEMORY_CACHE_ENTRIES = 50_000;
+
+/**
+ * cache-manager on a Keyv store: Redis (shared by all instances) when REDIS_URL is set, an LRU in
+ * process memory otherwise. The Redis store throws on errors so that ResourceCache sees a failed
+ * invalidation instead of a silent no-op.
+ */
+export const CacheConfigModule = CacheModule.registerAsync({
+  isGlobal: true,
+  inject: [APP_CONFIG, REDIS_CLIENT],
+  useFactory: (config: AppConfig, redis: RedisClient | null) => ({
+    ttl: config.cacheTtlSeconds * 1000,
+    stores: [
+      redis
+        ? new Keyv({
+            store: new KeyvRedis(redis, { throwOnErrors: true, throwOnConnectError: true }),
+            namespace: config.redisKeyPrefix,
+            throwOnErrors: true,
+          })
+        : new Keyv({ store: new KeyvCacheableMemory({ lruSize: MEMORY_CACHE_ENTRIES }) }),
+    ],
+  }),
+});

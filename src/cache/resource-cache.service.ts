@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/inject-config.decorator.js';
+import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
+import { CacheMetrics } from './cache-metrics.js';
+
+/** What a cached entry carries besides the value: the generations it was read under. */
+interface Entry<T> {
+  gen: string;
+  epoch: string;
+  value: T;
+}
+
+export interface CacheRead<T> {
+  value: T;
+  hit: boolean;
+}
+
+const EPOCH_KEY = 'cache-epoch';
+const NONE = '-';
+const EPOCH_RETRY_MS = 500;
+
+/**
+ * Cache-aside for single resources (`user:{id}`, `post:{id}`) that never serves a value older
+ * than a write that has returned.
+ *
+ * Each key has a generation (`gen:{key}`), replaced with a fresh random token after every write
+ * commits. A reader reads the generation together with the entry (one MGET), loads from the
+ * database on a miss, and stores the row tagged with the generation it read *before* loading.
+ * An entry is a hit only while its generation is still current, so the classic race (a reader
+ * loads the old row, the writer commits and invalidates, the reader then stores the old row) leaves
+ * an entry that is never served. Generations outlive entries (twice the TTL), so an expired
+ * generation cannot resurrect an old entry.
+ *
+ * If an invalidation cannot reach Redis, the cache-wide epoch is replaced as soon as Redis
+ * answers again (retried in the background, and before any hit is served), which turns every
+ * older entry into a miss. Every Redis call has a short timeout: a slow or hung Redis costs a
+ * request at most that, then the database answers.
+ *
+ * Concurrent misses on one key in this instance share one database load (single flight); a write
+ * drops the shared load so that no reader after the write joins a load that began before it.
+ */
+@Injectable()
+export class ResourceCache implements OnApplicationShutdown {
+  private readonly logger = new Logger(ResourceCache.name);
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly ttlMs: number;
+  private epochStale = false;
+  private epochRetry?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    @InjectConfig() config: AppConfig,
+    private readonly metrics: CacheMetrics,
+  ) {
+    this.ttlMs = config.cacheTtlSeconds * 1000;
+  }
+
+  /**
+   * The value under `key`, from the cache or else from `load` (null: not found, not cached).
+   * `hydrate` rebuilds a value that went through the store's serialisation.
+   */
+  async read<T>(
+    key: string,
+    load: () => Promise<T | null>,
+    hydrate: (cached: T) => T,
+  ): Promise<CacheRead<T> | null> {
+    const tags = await this.readTags<T>(key);
+    if (tags?.entry && tags.entry.gen === tags.gen && tags.entry.epoch === tags.epoch) {
+      this.metrics.hit(key);
+      return { value: hydrate(tags.entry.value), hit: true };
+    }
+    this.metrics.miss(key);
+    const value = await this.loadOnce(key, load);
+    if (value !== null && tags) {
+      const entry: Entry<T> = { gen: tags.gen, epoch: tags.epoch, value };
+      await this.attempt(this.cache.set(key, entry, this.ttlMs), 'cache fill');
+    }
+    return value === null ? null : { value, hit: false };
+  }
+
+  /** Call after the write's transaction has committed, before the write's response leaves. */
+  async invalidate(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const key of keys) this.inflight.delete(key);
+    const list = keys.map((key) => ({
+      key: genKey(key),
+      value: randomUUID(),
+      ttl: 2 * this.ttlMs,
+    }));
+    const stored = await this.attempt(this.cache.mset(list), 'invalidation');
+    if (!stored) this.markEpochStale();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.epochRetry);
+  }
+
+  /** Entry, generation and epoch in one round trip; null when the cache cannot be trusted now. */
+  private async readTags<T>(
+    key: string,
+  ): Promise<{ entry?: Entry<T>; gen: string; epoch: string } | null> {
+    if (this.epochStale && !(await this.renewEpoch())) return null;
+    try {
+      const [entry, gen, epoch] = await withTimeout(
+        this.cache.mget<unknown>([key, genKey(key), EPOCH_KEY]),
+        REDIS_COMMAND_TIMEOUT_MS,
+        'cache read',
+      );
+      return {
+        entry: entry as Entry<T> | undefined,
+        gen: typeof gen === 'string' ? gen : NONE,
+        epoch: typeof epoch === 'string' ? epoch : NONE,
+      };
+    } catch (error) {
+      this.metrics.error();
+      this.logger.warn(`cache read failed, using the database: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private loadOnce<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const running = this.inflight.get(key) as Promise<T | null> | undefined;
+    if (running) return running;
+    const loading = load().finally(() => {
+      if (this.inflight.get(key) === loading) this.inflight.delete(key);
+    });
+    this.inflight.set(key, loading);
+    return loading;
+  }
+
+  private markEpochStale(): void {
+    this.epochStale = true;
+    this.epochRetry ??= setInterval(() => void this.renewEpoch(), EPOCH_RETRY_MS).unref();
+  }
+
+  private async renewEpoch(): Promise<boolean> {
+    const renewed = await this.attempt(
+      this.cache.set(EPOCH_KEY, randomUUID(), 4 * this.ttlMs),
+      'epoch renewal',
+    );
+    if (renewed && this.epochStale) {
+      this.epochStale = false;
+      clearInterval(this.epochRetry);
+      this.epochRetry = undefined;
+      this.logger.log('cache epoch renewed after a failed invalidation');
+    }
+    return renewed;
+  }
+
+  private async attempt(work: Promise<unknown>, what: string): Promise<boolean> {
+    try {
+      await withTimeout(work, REDIS_COMMAND_TIMEOUT_MS, what);
+      return true;
+    } catch (error) {
+      this.metrics.error();
+      this.logger.warn(`${what} failed: ${(error as Error).message}`);
+      return false;
+    }
+  }
+}
+
+function genKey(key: string): string {
+  return `gen:${key}`;
+}

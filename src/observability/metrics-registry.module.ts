@@ -1,0 +1,9 @@
+import { Global, Module } from '@nestjs/common';
+import { createMetricsRegistry, METRICS_REGISTRY } from './metrics-registry.js';
+
+@Global()
+@Module({
+  providers: [{ provide: METRICS_REGISTRY, useFactory: createMetricsRegistry }],
+  exports: [METRICS_REGISTRY],
+})
+export class MetricsRegistryModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DatabasePoolMetrics } from './database-pool-metrics.js';
+import { HttpMetrics } from './http-metrics.js';
+import { MetricsController } from './metrics.controller.js';
+
+@Module({
+  controllers: [MetricsController],
+  providers: [HttpMetrics, DatabasePoolMetrics],
+  exports: [HttpMetrics],
+})
+export class ObservabilityModule {}

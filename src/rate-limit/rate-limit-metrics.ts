@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, type Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../observability/metrics-registry.js';
+
+@Injectable()
+export class RateLimitMetrics {
+  private readonly rejections: Counter<'throttler'>;
+  private readonly failOpen: Counter;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    this.rejections = new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests refused with 429, by limit (default, auth)',
+      labelNames: ['throttler'],
+      registers: [registry],
+    });
+    this.failOpen = new Counter({
+      name: 'rate_limit_fail_open_total',
+      help: 'Requests let through uncounted because the rate-limit store was unavailable',
+      registers: [registry],
+    });
+  }
+
+  rejected(throttler: string): void {
+    this.rejections.inc({ throttler });
+  }
+
+  failedOpen(): void {
+    this.failOpen.inc();
+  }
+}

@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { RedisClient } from '../redis/redis-client.js';
+import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
+import { toRecord, type ThrottlerStorageRecord } from './memory-throttler.storage.js';
+import type { RateLimitMetrics } from './rate-limit-metrics.js';
+
+/** Count a hit and read the window's time left, atomically, so all instances share one budget. */
+const INCREMENT_SCRIPT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
+return {hits, left}
+`;
+
+/**
+ * Fixed-window counters in Redis, shared by every instance. Written here rather than taken from
+ * @nest-lab/throttler-storage-redis, whose peers stop at Nest 11, which answers 500 when Redis is
+ * down and which disconnects in onModuleDestroy, before the shutdown drain. When Redis fails or
+ * is slow this store fails open: the request is allowed, logged and counted.
+ */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger('RateLimit');
+  private lastWarning = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keyPrefix: string,
+    private readonly metrics: RateLimitMetrics,
+  ) {}
+
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    try {
+      const reply = await withTimeout(
+        this.redis.eval(INCREMENT_SCRIPT, {
+          keys: [`${this.keyPrefix}:rate-limit:${key}`],
+          arguments: [String(ttl)],
+        }),
+        REDIS_COMMAND_TIMEOUT_MS,
+        'rate-limit increment',
+      );
+      const [hits, msLeft] = reply as [number, number];
+      return toRecord(hits, msLeft, limit);
+    } catch (error) {
+      this.metrics.failedOpen();
+      this.warnOncePerWindow(error as Error, ttl);
+      return toRecord(0, ttl, limit);
+    }
+  }
+
+  private warnOncePerWindow(error: Error, ttl: number): void {
+    const now = Date.now();
+    if (now - this.lastWarning < ttl) return;
+    this.lastWarning = now;
+    this.logger.warn(`rate limiting is failing open: ${error.message}`);
+  }
+}

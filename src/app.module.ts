@@ -44,7 +44,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule(config, logDestination),
-        DatabaseModule.forRoot(database),
+        DatabaseModule.forRoot(database, config.databasePoolMax),
         MetricsRegistryModule,
         RedisModule,
         ResourceCacheModule,

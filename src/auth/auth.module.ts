@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -9,14 +8,13 @@ import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JWT_ALGORITHM, jwtKey } from './jwt-key.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 
 @Module({
   imports: [
     UsersModule,
-    PassportModule,
     TypeOrmModule.forFeature([RefreshToken]),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
@@ -32,6 +30,7 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, RefreshTokensService, JwtStrategy, AdminBootstrapService],
+  providers: [AuthService, RefreshTokensService, AccessTokenVerifier, AdminBootstrapService],
+  exports: [AccessTokenVerifier],
 })
 export class AuthModule {}

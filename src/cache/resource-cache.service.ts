@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { Cache } from 'cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
+import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
 import { CacheMetrics } from './cache-metrics.js';
 
@@ -37,8 +38,11 @@ const EPOCH_RETRY_MS = 500;
  *
  * If an invalidation cannot reach Redis, the cache-wide epoch is replaced as soon as Redis
  * answers again (retried in the background, and before any hit is served), which turns every
- * older entry into a miss. Every Redis call has a short timeout: a slow or hung Redis costs a
- * request at most that, then the database answers.
+ * older entry into a miss. The instance whose invalidation failed may be gone by then (and a
+ * Redis that restarts from disk, or a promoted replica, brings the old entries and generations
+ * back), so every instance that loses its connection to Redis does the same before it serves a
+ * hit again. Every Redis call has a short timeout: a slow or hung Redis costs a request at most
+ * that, then the database answers.
  *
  * Concurrent misses on one key in this instance share one database load (single flight); a write
  * drops the shared load so that no reader after the write joins a load that began before it.
@@ -50,13 +54,17 @@ export class ResourceCache implements OnApplicationShutdown {
   private readonly ttlMs: number;
   private epochStale = false;
   private epochRetry?: NodeJS.Timeout;
+  private shutDown = false;
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     @InjectConfig() config: AppConfig,
     private readonly metrics: CacheMetrics,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
   ) {
     this.ttlMs = config.cacheTtlSeconds * 1000;
+    // Emitted when the connection drops and on every failed reconnection attempt.
+    redis?.on('error', () => this.markEpochStale());
   }
 
   /**
@@ -96,6 +104,7 @@ export class ResourceCache implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.shutDown = true;
     clearInterval(this.epochRetry);
   }
 
@@ -134,7 +143,12 @@ export class ResourceCache implements OnApplicationShutdown {
 
   private markEpochStale(): void {
     this.epochStale = true;
-    this.epochRetry ??= setInterval(() => void this.renewEpoch(), EPOCH_RETRY_MS).unref();
+    if (this.shutDown) return;
+    this.epochRetry ??= setInterval(() => {
+      // While disconnected every command fails at once: wait for the reconnection, quietly.
+      if (this.redis && !this.redis.isReady) return;
+      void this.renewEpoch();
+    }, EPOCH_RETRY_MS).unref();
   }
 
   private async renewEpoch(): Promise<boolean> {

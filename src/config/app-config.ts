@@ -5,6 +5,8 @@ export interface AppConfig {
   readonly host: string;
   /** Unset: the embedded PGlite database under dataDir. */
   readonly databaseUrl?: string;
+  /** Connections per instance (the embedded database always uses one). */
+  readonly databasePoolMax: number;
   readonly dataDir: string;
   readonly runMigrations: boolean;
   /** Unset: caches and rate-limit counters live in process memory. */

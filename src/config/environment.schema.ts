@@ -50,6 +50,12 @@ export class EnvironmentSchema {
   })
   DATABASE_URL?: string;
 
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_MAX = 10;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './.data';

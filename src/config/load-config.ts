@@ -47,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: schema.PORT,
     host: schema.HOST,
     databaseUrl: schema.DATABASE_URL,
+    databasePoolMax: schema.DATABASE_POOL_MAX,
     dataDir,
     runMigrations: schema.RUN_MIGRATIONS,
     redisUrl: schema.REDIS_URL,

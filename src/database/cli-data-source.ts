@@ -13,4 +13,7 @@ if (!url) {
   );
 }
 
-export default new DataSource(typeOrmOptions({ url, embedded: false }));
+// No query timeouts: migrations may build large indexes.
+export default new DataSource(
+  typeOrmOptions({ url, embedded: false }, { poolMax: 1, forMigrations: true }),
+);

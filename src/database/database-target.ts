@@ -5,4 +5,12 @@ export interface DatabaseTarget {
   readonly embedded: boolean;
 }
 
+/** Pool and timeout settings beyond the target itself. */
+export interface PoolSettings {
+  /** Ignored for the embedded database, which always gets one connection. */
+  readonly poolMax: number;
+  /** Migrations may run long (index builds): no query timeouts for them. */
+  readonly forMigrations?: boolean;
+}
+
 export const DATABASE_TARGET = Symbol('DATABASE_TARGET');

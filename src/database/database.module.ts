@@ -7,12 +7,12 @@ import { typeOrmOptions } from './typeorm-options.js';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(target: DatabaseTarget): DynamicModule {
+  static forRoot(target: DatabaseTarget, poolMax: number): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...typeOrmOptions(target),
+          ...typeOrmOptions(target, { poolMax }),
           // Fail fast at start instead of TypeORM's default of retrying for half a minute.
           retryAttempts: 0,
         }),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
@@ -22,22 +23,20 @@ export class MigrationRunner implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     if (!this.config.runMigrations) return;
     if (this.database.embedded) {
-      // One process owns the embedded database, and its single pooled connection would be
-      // taken by the lock below.
+      // One process owns the embedded database.
       await this.migrate();
       return;
     }
-    // Several instances may start at once against one server: a session-level advisory lock on
-    // its own connection makes them migrate one after another.
-    const lock = this.dataSource.createQueryRunner();
+    // Several instances may start at once against one server: a session-level advisory lock makes
+    // them migrate one after another. It is held on a connection of its own, outside the pool,
+    // which may have a single connection that the migrations themselves need.
+    const lock = new Client({ connectionString: this.database.url, connectionTimeoutMillis: 5000 });
+    await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await this.migrate();
     } finally {
-      await lock
-        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-        .catch(() => undefined);
-      await lock.release();
+      await lock.end(); // ending the session releases the lock
     }
   }
 

@@ -3,14 +3,28 @@ import { DataSourceOptions } from 'typeorm';
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Post } from '../posts/post.entity.js';
 import { User } from '../users/user.entity.js';
-import { DatabaseTarget } from './database-target.js';
+import type { DatabaseTarget, PoolSettings } from './database-target.js';
 
 export const ENTITIES = [User, Post, RefreshToken];
 
 /** Migrations are plain files in the top-level migrations/ folder (.ts in dev/tests, .js built). */
 export const MIGRATIONS_GLOB = join(import.meta.dirname, '..', '..', 'migrations', '*.{ts,js}');
 
-export function typeOrmOptions({ url, embedded }: DatabaseTarget): DataSourceOptions {
+export function typeOrmOptions(
+  { url, embedded }: DatabaseTarget,
+  { poolMax, forMigrations = false }: PoolSettings,
+): DataSourceOptions {
+  // Bounded waits so an unreachable database answers 503 instead of hanging a request:
+  // connecting, each query on the client side (for when the server cannot even answer), and
+  // statements on the server side.
+  const timeouts = forMigrations
+    ? {}
+    : {
+        query_timeout: 15_000,
+        ...(embedded
+          ? {}
+          : { statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 }),
+      };
   return {
     type: 'postgres',
     url,
@@ -19,13 +33,6 @@ export function typeOrmOptions({ url, embedded }: DatabaseTarget): DataSourceOpt
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: {
-      max: embedded ? 1 : 10,
-      // Bounded waits so an unreachable database answers 503 instead of hanging a request.
-      connectionTimeoutMillis: 5000,
-      ...(embedded
-        ? {}
-        : { statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 }),
-    },
+    extra: { max: embedded ? 1 : poolMax, connectionTimeoutMillis: 3000, ...timeouts },
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -31,6 +32,7 @@ export const testRedisUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL;
 export async function createTestApp(
   env: Record<string, string> = {},
   database?: ResolvedDatabase,
+  options: { logDestination?: DestinationStream } = {},
 ): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const config = loadConfig({
@@ -47,7 +49,7 @@ export async function createTestApp(
     ...env,
     DATABASE_URL: db.url,
   });
-  const app = await createApp({ config, database: db });
+  const app = await createApp({ config, database: db, logDestination: options.logDestination });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const dataSource = app.get<DataSource>(getDataSourceToken());

@@ -5,6 +5,8 @@ import { IsString, Length } from 'class-validator';
 export class RefreshTokenInput {
   @ApiProperty({ description: 'The opaque refresh token from /auth/token or /auth/refresh' })
   @IsString()
-  @Length(1, 256)
+  // Long enough for anything a client may mistake for a refresh token (an access token, say):
+  // those get 401 from the lookup, not 422.
+  @Length(1, 4096)
   refresh_token!: string;
 }

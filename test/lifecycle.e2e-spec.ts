@@ -1,0 +1,129 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { ResolvedDatabase } from '../src/database/resolve-database.js';
+import { buildService, eventually, freePort, startService } from './support/built-service.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { createTestDatabase } from './support/test-database.js';
+
+/**
+ * The service as a separate process, as Kubernetes runs it: start-up validation and the graceful
+ * shutdown on SIGTERM.
+ */
+describe('process lifecycle', () => {
+  beforeAll(() => buildService(), 120_000);
+
+  describe('configuration errors', () => {
+    it.each([
+      [{ PORT: 'abc' }, 'PORT'],
+      [{ RUN_MIGRATIONS: 'maybe' }, 'RUN_MIGRATIONS'],
+      [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, 'DATABASE_URL'],
+      [
+        { NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/app', JWT_SECRET: 'short' },
+        'JWT_SECRET',
+      ],
+    ])('%j stops the process with one line naming %s', async (env, variable) => {
+      const service = startService({ DATA_DIR: tempDir(), ...env });
+      expect(await service.exited).toBe(1);
+      const lines = service.stderr.join('').trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(variable);
+    });
+  });
+
+  describe('SIGTERM', () => {
+    let database: ResolvedDatabase;
+    let proxy: TcpProxy;
+
+    beforeAll(async () => {
+      // The child reaches the test's database through a proxy the test can hold, which keeps a
+      // request in flight for as long as the test wants.
+      database = await createTestDatabase();
+      proxy = TcpProxy.forUrl(database.url);
+      await proxy.start();
+    });
+    afterAll(async () => {
+      await proxy.stop();
+      await database.stop();
+    });
+
+    it('turns /ready 503 at once, serves through the drain, finishes a request in flight and exits 0', async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const service = startService({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: tempDir(),
+        DATABASE_URL: proxy.urlFor(database.url),
+        // An in-memory PGlite behind the proxy serves one session at a time.
+        DATABASE_POOL_MAX: database.embedded ? '1' : '4',
+        SHUTDOWN_DRAIN_MS: '2000',
+        LOG_LEVEL: 'warn',
+      });
+      try {
+        await eventually(async () => (await fetch(`${base}/ready`)).status === 200).catch(
+          (error: unknown) => {
+            throw new Error(
+              `service not ready: ${service.stderr.join('')} ${service.stdout.join('').slice(-2000)}`,
+              { cause: error },
+            );
+          },
+        );
+
+        service.child.kill('SIGTERM');
+        await eventually(async () => (await fetch(`${base}/ready`)).status === 503, 20);
+        expect((await fetch(`${base}/health`)).status).toBe(200);
+
+        // A sign-up that reaches the service during the drain and is then held at the database.
+        proxy.pause();
+        const signUp = fetch(`${base}/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            email: 'inflight@example.com',
+            name: 'In Flight',
+            password: 'password-123',
+          }),
+        });
+
+        // After the drain the server stops accepting new connections...
+        await eventually(async () => {
+          await fetch(`${base}/health`, { headers: { connection: 'close' } });
+          return false;
+        }, 80).catch(() => undefined);
+        await expect(
+          fetch(`${base}/health`, { headers: { connection: 'close' } }),
+        ).rejects.toThrow();
+
+        // ...while the request in flight still completes once the database answers again.
+        proxy.resume();
+        expect((await signUp).status).toBe(201);
+        expect(await service.exited).toBe(0);
+        const rows = await rowsOf(
+          database.url,
+          "SELECT count(*) FROM users WHERE email = 'inflight@example.com'",
+        );
+        expect(rows).toBe(1);
+      } finally {
+        proxy.resume();
+        service.child.kill('SIGKILL');
+      }
+    }, 60_000);
+  });
+});
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'lifecycle-'));
+}
+
+async function rowsOf(url: string, countQuery: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ count: string }>(countQuery);
+    return Number(result.rows[0].count);
+  } finally {
+    await client.end();
+  }
+}

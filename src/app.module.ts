@@ -19,6 +19,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseTarget } from './database/database-target.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { loggerModule } from './observability/logger.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostsModule } from './posts/posts.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         ResourceCacheModule,
         RateLimitModule,
         CommonModule,
+        IdempotencyModule,
         HealthModule,
         ObservabilityModule,
         UsersModule,

@@ -54,9 +54,14 @@ export function loggerModule(config: AppConfig, destination?: DestinationStream)
         // The request line itself, written when the response has finished.
         customSuccessObject: (request, response, line: object) =>
           requestLine(request, response, line),
-        customErrorObject: (request, response, _error, line: object) =>
-          requestLine(request, response, line),
+        // pino-http attaches a made-up error ("failed with status code 503") to 5xx lines: the
+        // error filter has already logged the real one.
+        customErrorObject: (request, response, _error, line: object) => {
+          const { err: _madeUp, ...rest } = line as { err?: unknown };
+          return requestLine(request, response, rest);
+        },
         customLogLevel: (request, response, error) => {
+          if (response.statusCode === 503) return 'warn'; // an expected state: not ready, database down
           if (error || response.statusCode >= 500) return 'error';
           // Probes arrive every few seconds: keep them out of the info stream.
           if (PROBES.has(request.url ?? '')) return 'debug';

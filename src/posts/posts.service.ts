@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import { Page } from '../common/pagination/page.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
 import { User } from '../users/user.entity.js';
@@ -18,6 +19,7 @@ export class PostsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /**
@@ -40,6 +42,7 @@ export class PostsService {
         body: input.body,
       });
       await manager.insert(Post, post);
+      await this.idempotency.linkCreated(manager, post.publicId);
       post.author = author;
       return post;
     });

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
@@ -33,6 +34,7 @@ export class UserPostsController {
   @Post()
   @Authorize({ scopes: ['posts:write'], owner: 'user' })
   @HttpCode(201)
+  @Idempotent()
   @ApiUuidParam('id', "The author's public id")
   @ApiDataResponse(201, PostOutput, 'Created; Location names the new post')
   @ApiErrorResponses(400, 404, 413, 415, 422)

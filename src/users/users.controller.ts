@@ -11,6 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
@@ -51,6 +52,7 @@ export class UsersController {
   @Post()
   @Public()
   @HttpCode(201)
+  @Idempotent()
   @ApiDataResponse(201, UserOutput, 'Signed up; Location names the new user')
   @ApiErrorResponses(400, 409, 413, 415, 422)
   async create(

@@ -7,6 +7,7 @@ import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { Post } from '../posts/post.entity.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
@@ -24,6 +25,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
@@ -34,7 +36,10 @@ export class UsersService {
       passwordHash: await this.passwords.hash(input.password),
       scopes,
     });
-    await this.users.insert(user); // fills id, public id, version and timestamps from RETURNING
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
+      await this.idempotency.linkCreated(manager, user.publicId);
+    });
     return user;
   }
 

@@ -33,11 +33,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception);
 
-    if (mapped.status >= 500) {
-      this.logger.error(
-        { err: exception, requestId: request.id },
-        exception instanceof Error ? exception.stack : String(exception),
+    // The request id is bound to this logger by nestjs-pino. Only the unexpected gets a stack;
+    // a 503 (database down, not ready) is an expected state and logs one line.
+    if (mapped.status === 503) {
+      this.logger.warn(
+        `${mapped.message}: ${exception instanceof Error ? exception.message : String(exception)}`,
       );
+    } else if (mapped.status >= 500) {
+      this.logger.error({ err: exception }, 'Unexpected error');
     }
     if (mapped.status === 401) {
       void reply.header('WWW-Authenticate', 'Bearer');

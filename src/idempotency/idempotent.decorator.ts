@@ -1,0 +1,24 @@
+import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
+import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+
+/** Accepts an `Idempotency-Key` on this create, with its OpenAPI documentation. */
+export function Idempotent(): MethodDecorator {
+  return applyDecorators(
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Any 1-255 printable characters. A retry with the same key and body returns the first ' +
+        'response (with Idempotent-Replayed: true) and creates nothing; the same key with another ' +
+        'body is 422. Kept 24 hours, per caller and route.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    }),
+    ApiConflictResponse({
+      description: 'A request with this Idempotency-Key is still being processed (or the email is taken)',
+      type: ErrorEnvelopeDto,
+    }),
+  );
+}

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Post } from '../posts/post.entity.js';
 import { User } from '../users/user.entity.js';
@@ -7,8 +7,6 @@ import type { DatabaseTarget, PoolSettings } from './database-target.js';
 
 export const ENTITIES = [User, Post, RefreshToken];
 
-/** Migrations are plain files in the top-level migrations/ folder (.ts in dev/tests, .js built). */
-export const MIGRATIONS_GLOB = join(import.meta.dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 export function typeOrmOptions(
   { url, embedded }: DatabaseTarget,
@@ -29,7 +27,7 @@ export function typeOrmOptions(
     type: 'postgres',
     url,
     entities: ENTITIES,
-    migrations: [MIGRATIONS_GLOB.replace(/\\/g, '/')],
+    migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,

@@ -12,10 +12,11 @@ const common = {
   transform: {
     // Transpile only (type-checking is `npm run typecheck`), which is far faster.
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
-    // A CommonJS package requiring Nest's ES modules: see test/support/esm-interop.ts.
-    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/support/cjs-require-esm.transformer.cjs',
+    // CommonJS packages requiring ES modules: see test/support/esm-interop.ts.
+    '/node_modules/(@nestjs/throttler|@fastify/static)/.+\\.js$':
+      '<rootDir>/test/support/cjs-require-esm.transformer.cjs',
   },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs/throttler|@fastify/static)/)'],
   setupFiles: ['reflect-metadata', '<rootDir>/test/support/esm-interop.ts'],
 };
 

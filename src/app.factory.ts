@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, AppModuleOptions } from './app.module.js';
+import { frameworkErrors } from './common/errors/framework-errors.js';
+import { corsOptions, registerHttpHardening, serverLimits } from './common/http/http-hardening.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { setupSwagger } from './common/http/swagger.js';
 import { HttpMetrics } from './observability/http-metrics.js';
@@ -20,18 +22,25 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     genReqId: requestIdFor,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // A path the router refuses (bad encoding, over-long id) is 404 in the envelope, as any.
+    frameworkErrors,
+    // Header size and timeouts against slow clients; the envelope for what Node's parser refuses.
+    ...serverLimits(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     adapter,
-    { abortOnError: false, bufferLogs: true },
+    // bodyParser off: Nest would add a form (urlencoded) parser; Fastify's own JSON parser stays.
+    { abortOnError: false, bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON only: any other body type is refused with 415 (Fastify also parses text/plain).
+  // JSON only: any other body type is refused with 415 (Fastify's default also takes text/plain).
   fastify.removeContentTypeParser(['text/plain']);
+  // Security headers and Cache-Control, before any route (Swagger UI's included).
+  await registerHttpHardening(app);
   const httpMetrics = app.get(HttpMetrics);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
@@ -46,7 +55,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   });
 
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain before closing.
-  if (config.corsOrigins.length > 0) app.enableCors({ origin: [...config.corsOrigins] });
+  if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config));
   if (config.docsEnabled) setupSwagger(app);
   return app;
 }

@@ -1,8 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiDataResponse, ApiErrorResponses } from '../common/http/api-responses.decorator.js';
+import {
+  ApiIfNoneMatch,
+  ApiTaggedDataResponse,
+  IfNoneMatch,
+} from '../common/http/conditional-requests.decorator.js';
+import { EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
 import { UserOutput } from '../users/dto/user.output.dto.js';
-import { presentUser } from '../users/user.presenter.js';
+import { presentUser, userEtag } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
@@ -23,6 +30,11 @@ export class AuthController {
   ) {}
 
   @Post('token')
+  @ApiOperation({
+    summary: 'Log in',
+    description:
+      'An access token and a refresh token for an email and password. Has its own, stricter rate limit (AUTH_RATE_LIMIT_MAX).',
+  })
   @Public()
   @AuthRateLimit()
   @HttpCode(200)
@@ -33,6 +45,11 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({
+    summary: 'Refresh the tokens',
+    description:
+      'A new pair for a refresh token, which is spent; presenting a spent one revokes its whole family.',
+  })
   @Public()
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'A new token pair; the presented refresh token is spent')
@@ -42,6 +59,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Log out', description: "Revokes the refresh token's family." })
   @Public()
   @HttpCode(204)
   @ApiNoContentResponse({ description: "The refresh token's family is revoked" })
@@ -51,9 +69,17 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({ summary: 'Who am I', description: 'The caller, as they see themself.' })
   @Authorize({ scopes: [] })
-  @ApiDataResponse(200, UserOutput, 'The caller')
-  async me(@CurrentUser() caller: AuthenticatedUser): Promise<UserOutput> {
-    return presentUser((await this.users.findOne(caller.publicId)).value, caller);
+  @ApiIfNoneMatch()
+  @ApiTaggedDataResponse(200, UserOutput, 'The caller')
+  async me(
+    @CurrentUser() caller: AuthenticatedUser,
+    @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserOutput | undefined> {
+    const user = (await this.users.findOne(caller.publicId)).value;
+    if (replyWithEtag(reply, userEtag(user, caller), ifNoneMatch)) return undefined; // 304
+    return presentUser(user, caller);
   }
 }

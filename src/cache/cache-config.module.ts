@@ -9,6 +9,24 @@ import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
 const MEMORY_CACHE_ENTRIES = 50_000;
 
 /**
+ * The Keyv store on the shared client, which it uses but does not own: RedisModule connects it
+ * and destroys it after the HTTP server has closed. Stock KeyvRedis would close it in
+ * @nestjs/cache-manager's onModuleDestroy (before the drain; close() also waits for every pending
+ * reply, so shutdown hung for good with a hung Redis, and RedisModule's destroy() then threw), and
+ * would connect it again (or destroy it) whenever it found it closed.
+ */
+class SharedClientKeyvRedis extends KeyvRedis<unknown> {
+  override getClient(): ReturnType<KeyvRedis<unknown>['getClient']> {
+    if (!this.client.isOpen) return Promise.reject(new Error('The Redis client is closed'));
+    return Promise.resolve(this.client);
+  }
+
+  override disconnect(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
  * cache-manager on a Keyv store: Redis (shared by all instances) when REDIS_URL is set, an LRU in
  * process memory otherwise. The Redis store throws on errors so that ResourceCache sees a failed
  * invalidation instead of a silent no-op.
@@ -21,7 +39,10 @@ export const CacheConfigModule = CacheModule.registerAsync({
     stores: [
       redis
         ? new Keyv({
-            store: new KeyvRedis(redis, { throwOnErrors: true, throwOnConnectError: true }),
+            store: new SharedClientKeyvRedis(redis, {
+              throwOnErrors: true,
+              throwOnConnectError: true,
+            }),
             namespace: config.redisKeyPrefix,
             throwOnErrors: true,
           })

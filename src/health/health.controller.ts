@@ -1,8 +1,10 @@
 import { Controller, Get, HttpException, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
+import { ApiDataResponse } from '../common/http/api-responses.decorator.js';
+import { LivenessOutput, ReadinessOutput } from './dto/health.output.dto.js';
 import { ReadinessService } from './readiness.service.js';
 
 @ApiTags('health')
@@ -14,17 +16,32 @@ export class HealthController {
 
   /** Liveness: the process can serve. Checks no dependency, so an outage never restarts pods. */
   @Get('health')
-  @ApiOkResponse({ description: 'The process can serve' })
-  health(): { status: 'ok' } {
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'The process can serve; checks no dependency. Never rate limited.',
+  })
+  @ApiDataResponse(200, LivenessOutput, 'The process can serve')
+  health(): LivenessOutput {
     return { status: 'ok' };
   }
 
   /** Readiness: not shutting down, the database answers, no migration is pending. */
   @Get('ready')
-  @ApiOkResponse({
-    description: 'Ready to take traffic; the body details each check, Redis included',
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'The database answers and migrations are applied; 503 otherwise, and from the moment shutdown begins. Never rate limited.',
   })
-  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Not ready' })
+  @ApiDataResponse(
+    200,
+    ReadinessOutput,
+    'Ready to take traffic; the body details each check, Redis included',
+  )
+  @ApiServiceUnavailableResponse({
+    type: ErrorEnvelopeDto,
+    description:
+      'SERVICE_UNAVAILABLE: not ready (shutting down, database unreachable, or migrations pending); the message names the failing checks',
+  })
   async ready(): Promise<unknown> {
     try {
       return await this.readiness.check();

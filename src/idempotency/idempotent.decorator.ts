@@ -1,6 +1,7 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
+import { ApiResponseHeader } from '../common/http/openapi-document.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 /** Accepts an `Idempotency-Key` on this create, with its OpenAPI documentation. */
@@ -17,8 +18,12 @@ export function Idempotent(): MethodDecorator {
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     }),
     ApiConflictResponse({
-      description: 'A request with this Idempotency-Key is still being processed (or the email is taken)',
+      description: 'CONFLICT: a request with this Idempotency-Key is still being processed',
       type: ErrorEnvelopeDto,
+    }),
+    ApiResponseHeader(201, 'Idempotent-Replayed', {
+      description: '`true` on a repeat with the same Idempotency-Key and body: nothing was created',
+      schema: { type: 'string', enum: ['true'] },
     }),
   );
 }

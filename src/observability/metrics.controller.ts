@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -15,6 +15,10 @@ export class MetricsController {
 
   /** Prometheus text format; answered directly, outside the JSON envelope. */
   @Get()
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description: 'Prometheus text format. Never rate limited.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus metrics', schema: { type: 'string' } })
   async metrics(@Res() reply: FastifyReply): Promise<void> {

@@ -1,20 +1,25 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { setXCache } from '../cache/x-cache-header.js';
+import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
+import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import {
-  ApiDataResponse,
-  ApiErrorResponses,
-  ApiPageResponse,
-} from '../common/http/api-responses.decorator.js';
+  ApiIfMatch,
+  ApiIfNoneMatch,
+  ApiTaggedDataResponse,
+  IfMatch,
+  IfNoneMatch,
+} from '../common/http/conditional-requests.decorator.js';
+import { acceptedVersions, EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
 import { UpdatePostInput } from './dto/update-post.input.dto.js';
-import { presentPost } from './post.presenter.js';
+import { Post } from './post.entity.js';
+import { postEtag, postEtagSubject, presentPost } from './post.presenter.js';
 import { PostsService } from './posts.service.js';
 
 @ApiTags('posts')
@@ -23,6 +28,7 @@ export class PostsController {
   constructor(private readonly posts: PostsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List all posts', description: 'Newest first.' })
   @Authorize({ scopes: ['posts:read'] })
   @ApiPageResponse(PostOutput)
   @ApiErrorResponses(400, 422)
@@ -31,43 +37,76 @@ export class PostsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a post', description: 'Cache-aside (X-Cache).' })
   @Authorize({ scopes: ['posts:read'] })
   @ApiUuidParam()
-  @ApiDataResponse(200, PostOutput)
+  @ApiIfNoneMatch()
+  @ApiXCache()
+  @ApiTaggedDataResponse(200, PostOutput)
   @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
+    @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PostOutput> {
+  ): Promise<PostOutput | undefined> {
     const { value, hit } = await this.posts.findOne(id);
     setXCache(reply, hit);
+    if (replyWithEtag(reply, postEtag(value), ifNoneMatch)) return undefined; // 304
     return presentPost(value);
   }
 
   @Put(':id')
+  @ApiOperation({ summary: 'Replace a post', description: 'Both fields are required.' })
   @Authorize({ scopes: ['posts:write'], owner: 'post' })
   @ApiUuidParam()
-  @ApiDataResponse(200, PostOutput)
+  @ApiIfMatch()
+  @ApiTaggedDataResponse(200, PostOutput)
   @ApiErrorResponses(400, 404, 413, 415, 422)
-  async replace(@UuidParam() id: string, @Body() input: CreatePostInput): Promise<PostOutput> {
-    return presentPost(await this.posts.update(id, input));
+  async replace(
+    @UuidParam() id: string,
+    @Body() input: CreatePostInput,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PostOutput> {
+    const versions = acceptedVersions(ifMatch, postEtagSubject(id));
+    return respond(await this.posts.update(id, input, versions), reply);
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Update a post', description: 'Any of the fields.' })
   @Authorize({ scopes: ['posts:write'], owner: 'post' })
   @ApiUuidParam()
-  @ApiDataResponse(200, PostOutput)
+  @ApiIfMatch()
+  @ApiTaggedDataResponse(200, PostOutput)
   @ApiErrorResponses(400, 404, 413, 415, 422)
-  async update(@UuidParam() id: string, @Body() input: UpdatePostInput): Promise<PostOutput> {
-    return presentPost(await this.posts.update(id, input));
+  async update(
+    @UuidParam() id: string,
+    @Body() input: UpdatePostInput,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PostOutput> {
+    const versions = acceptedVersions(ifMatch, postEtagSubject(id));
+    return respond(await this.posts.update(id, input, versions), reply);
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a post', description: 'Soft delete.' })
   @Authorize({ scopes: ['posts:write'], owner: 'post' })
   @HttpCode(204)
   @ApiUuidParam()
+  @ApiIfMatch()
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses(404)
-  async remove(@UuidParam() id: string): Promise<void> {
-    await this.posts.remove(id);
+  async remove(
+    @UuidParam() id: string,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+  ): Promise<void> {
+    await this.posts.remove(id, acceptedVersions(ifMatch, postEtagSubject(id)));
   }
+}
+
+/** The post, with the ETag of its representation. */
+function respond(post: Post, reply: FastifyReply): PostOutput {
+  replyWithEtag(reply, postEtag(post));
+  return presentPost(post);
 }

@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException, PreconditionFailedException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
@@ -78,34 +79,59 @@ export class PostsService {
     return (await this.readCached(publicId))?.value.author.publicId ?? null;
   }
 
-  async update(publicId: string, changes: UpdatePostInput): Promise<Post> {
+  /**
+   * PUT and PATCH. With `ifMatch` (the versions If-Match accepts), one UPDATE both checks the
+   * version and writes, so of two writers holding the same If-Match exactly one matches the row
+   * (PostgreSQL re-evaluates the WHERE on the row the first one committed). No row matched: 404
+   * if the post is gone, 412 if it is there at another version.
+   */
+  async update(
+    publicId: string,
+    changes: UpdatePostInput,
+    ifMatch?: AcceptedVersions,
+  ): Promise<Post> {
     const set: Partial<Pick<Post, 'title' | 'body'>> = {};
     if (changes.title !== undefined) set.title = changes.title;
     if (changes.body !== undefined) set.body = changes.body;
     if (Object.keys(set).length > 0) {
       // TypeORM's update adds updated_at and version + 1; soft-deleted posts are never matched.
-      const result = await this.posts
+      const update = this.posts
         .createQueryBuilder()
         .update()
         .set(set)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
-        .execute();
-      if (!result.affected) throw new NotFoundException('Post not found');
+        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
+      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
+      const result = await update.execute();
+      if (!result.affected) throw await this.missingOrChanged(publicId, ifMatch);
       await this.cache.invalidate([postKey(publicId)]);
     }
     const post = await this.loadLive(publicId);
     if (!post) throw new NotFoundException('Post not found');
+    // Nothing to write (an empty PATCH): the precondition still holds or fails.
+    if (Object.keys(set).length === 0 && !versionAccepted(ifMatch, post.version))
+      throw postChanged();
     return post;
   }
 
-  async remove(publicId: string): Promise<void> {
-    const result = await this.posts
+  /** Soft delete; `ifMatch` as for update(), checked in the same statement. */
+  async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
+    const remove = this.posts
       .createQueryBuilder()
       .softDelete()
-      .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
-      .execute();
-    if (!result.affected) throw new NotFoundException('Post not found');
+      .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
+    if (ifMatch) remove.andWhere('version = ANY(:versions)', { versions: ifMatch });
+    const result = await remove.execute();
+    if (!result.affected) throw await this.missingOrChanged(publicId, ifMatch);
     await this.cache.invalidate([postKey(publicId)]);
+  }
+
+  /** Why a write matched no row: the post is gone (404), or at another version (412). */
+  private async missingOrChanged(
+    publicId: string,
+    ifMatch: AcceptedVersions,
+  ): Promise<NotFoundException | PreconditionFailedException> {
+    if (ifMatch && (await this.posts.existsBy({ publicId }))) return postChanged();
+    return new NotFoundException('Post not found');
   }
 
   private readCached(publicId: string): Promise<CacheRead<Post> | null> {
@@ -123,6 +149,10 @@ export class PostsService {
       .innerJoin('post.author', 'author')
       .addSelect('author.publicId');
   }
+}
+
+function postChanged(): PreconditionFailedException {
+  return new PreconditionFailedException('The post has changed: If-Match does not match its ETag');
 }
 
 function postKey(publicId: string): string {

@@ -1,19 +1,18 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
-import {
-  ApiDataResponse,
-  ApiErrorResponses,
-  ApiPageResponse,
-} from '../common/http/api-responses.decorator.js';
+import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
+import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';
+import { ApiResponseHeader } from '../common/http/openapi-document.js';
+import { replyWithEtag } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
-import { presentPost } from './post.presenter.js';
+import { postEtag, presentPost } from './post.presenter.js';
 import { PostsService } from './posts.service.js';
 
 /** A user's posts: /users/:id/posts. */
@@ -23,6 +22,10 @@ export class UserPostsController {
   constructor(private readonly posts: PostsService) {}
 
   @Get()
+  @ApiOperation({
+    summary: "List a user's posts",
+    description: 'Newest first; 404 if the user is unknown or deleted.',
+  })
   @Authorize({ scopes: ['posts:read'] })
   @ApiUuidParam('id', "The author's public id")
   @ApiPageResponse(PostOutput)
@@ -32,11 +35,17 @@ export class UserPostsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a post', description: 'As the user in the path (or an admin).' })
   @Authorize({ scopes: ['posts:write'], owner: 'user' })
   @HttpCode(201)
   @Idempotent()
   @ApiUuidParam('id', "The author's public id")
-  @ApiDataResponse(201, PostOutput, 'Created; Location names the new post')
+  @ApiResponseHeader(201, 'Location', {
+    description: 'The new post: /posts/{id}',
+    required: true,
+    schema: { type: 'string', example: '/posts/0d9a3c1e-7b2f-4e8a-9c5d-6f1e2a3b4c5d' },
+  })
+  @ApiTaggedDataResponse(201, PostOutput, 'Created; Location names the new post')
   @ApiErrorResponses(400, 404, 413, 415, 422)
   async create(
     @UuidParam() id: string,
@@ -45,6 +54,7 @@ export class UserPostsController {
   ): Promise<PostOutput> {
     const post = await this.posts.create(id, input);
     void reply.header('Location', `/posts/${post.publicId}`);
+    replyWithEtag(reply, postEtag(post));
     return presentPost(post);
   }
 }

@@ -35,9 +35,12 @@ const logger = new Logger('Redis');
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly client: RedisClient | null) {}
 
-  /** After the HTTP server has closed (not in onModuleDestroy), so draining requests keep Redis. */
+  /**
+   * After the HTTP server has closed (not in onModuleDestroy), so draining requests keep Redis.
+   * destroy(), not close(): close() waits for every pending reply, forever if Redis hangs.
+   */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.client) return;
+    if (!this.client?.isOpen) return;
     this.client.destroy();
     await Promise.resolve();
   }

@@ -10,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -19,19 +19,29 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { UuidParam, ApiUuidParam } from '../common/decorators/uuid-param.decorator.js';
 import {
-  ApiDataResponse,
+  ApiErrorResponse,
   ApiErrorResponses,
   ApiPageResponse,
 } from '../common/http/api-responses.decorator.js';
+import { ApiResponseHeader } from '../common/http/openapi-document.js';
+import {
+  ApiIfMatch,
+  ApiIfNoneMatch,
+  ApiTaggedDataResponse,
+  IfMatch,
+  IfNoneMatch,
+} from '../common/http/conditional-requests.decorator.js';
+import { acceptedVersions, EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
 import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { UserOutput } from './dto/user.output.dto.js';
-import { presentUser } from './user.presenter.js';
+import { User } from './user.entity.js';
+import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
-import { setXCache } from '../cache/x-cache-header.js';
+import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -39,6 +49,11 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List users',
+    description:
+      'Newest first. Others are shown without email and scopes; the caller and admins see them.',
+  })
   @Authorize({ scopes: ['users:read'] })
   @ApiPageResponse(UserOutput)
   @ApiErrorResponses(400, 422)
@@ -50,10 +65,24 @@ export class UsersController {
   }
 
   @Post()
+  @ApiOperation({
+    summary: 'Sign up',
+    description:
+      'Public. The new user gets the scopes users:read users:write posts:read posts:write.',
+  })
   @Public()
   @HttpCode(201)
+  @ApiErrorResponse(
+    409,
+    'CONFLICT: the email is already in use; or a request with this Idempotency-Key is still being processed',
+  )
   @Idempotent()
-  @ApiDataResponse(201, UserOutput, 'Signed up; Location names the new user')
+  @ApiResponseHeader(201, 'Location', {
+    description: 'The new user: /users/{id}',
+    required: true,
+    schema: { type: 'string', example: '/users/5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d' },
+  })
+  @ApiTaggedDataResponse(201, UserOutput, 'Signed up; Location names the new user')
   @ApiErrorResponses(400, 409, 413, 415, 422)
   async create(
     @Body() input: CreateUserInput,
@@ -62,56 +91,102 @@ export class UsersController {
     const user = await this.users.create(input);
     void reply.header('Location', `/users/${user.publicId}`);
     // The new user is the one who asked: they see their own email and scopes.
-    return presentUser(user, { id: user.id, publicId: user.publicId, scopes: user.scopes });
+    const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
+    replyWithEtag(reply, userEtag(user, self));
+    return presentUser(user, self);
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Get a user',
+    description: 'Cache-aside (X-Cache). Email and scopes only for the user themself and admins.',
+  })
   @Authorize({ scopes: ['users:read'] })
   @ApiUuidParam()
-  @ApiDataResponse(200, UserOutput)
+  @ApiIfNoneMatch()
+  @ApiXCache()
+  @ApiTaggedDataResponse(200, UserOutput)
   @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
     @CurrentUser() viewer: AuthenticatedUser,
+    @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<UserOutput> {
+  ): Promise<UserOutput | undefined> {
     const { value, hit } = await this.users.findOne(id);
     setXCache(reply, hit);
+    if (replyWithEtag(reply, userEtag(value, viewer), ifNoneMatch)) return undefined; // 304
     return presentUser(value, viewer);
   }
 
   @Put(':id')
+  @ApiOperation({ summary: 'Replace a user', description: 'Every mutable field is required.' })
+  @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
-  @ApiDataResponse(200, UserOutput)
+  @ApiIfMatch()
+  @ApiTaggedDataResponse(200, UserOutput)
   @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   async replace(
     @UuidParam() id: string,
     @Body() input: ReplaceUserInput,
     @CurrentUser() viewer: AuthenticatedUser,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserOutput> {
-    return presentUser(await this.users.replace(id, input), viewer);
+    const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
+    return this.respond(await this.users.replace(id, input, versions), viewer, reply);
   }
 
   @Patch(':id')
+  @ApiOperation({
+    summary: 'Update a user',
+    description: 'Any of the fields; scopes only by an admin.',
+  })
+  @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
+  @ApiErrorResponse(
+    403,
+    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes',
+  )
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
-  @ApiDataResponse(200, UserOutput)
+  @ApiIfMatch()
+  @ApiTaggedDataResponse(200, UserOutput)
   @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   async update(
     @UuidParam() id: string,
     @Body() input: UpdateUserInput,
     @CurrentUser() viewer: AuthenticatedUser,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UserOutput> {
-    return presentUser(await this.users.update(id, input, viewer), viewer);
+    const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
+    return this.respond(await this.users.update(id, input, viewer, versions), viewer, reply);
   }
 
   @Delete(':id')
+  @ApiOperation({
+    summary: 'Delete a user',
+    description:
+      'Soft delete of the user and their posts, in one transaction; their tokens are refused from then on.',
+  })
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @HttpCode(204)
   @ApiUuidParam()
+  @ApiIfMatch()
+  @ApiNoContentResponse({ description: "Deleted, with the user's posts" })
   @ApiErrorResponses(404)
-  async remove(@UuidParam() id: string): Promise<void> {
-    await this.users.remove(id);
+  async remove(
+    @UuidParam() id: string,
+    @CurrentUser() viewer: AuthenticatedUser,
+    @IfMatch() ifMatch: EntityTagCondition | undefined,
+  ): Promise<void> {
+    await this.users.remove(id, acceptedVersions(ifMatch, userEtagSubject(id, viewer)));
+  }
+
+  /** The user as the viewer sees them, with the ETag of that representation. */
+  private respond(user: User, viewer: AuthenticatedUser, reply: FastifyReply): UserOutput {
+    replyWithEtag(reply, userEtag(user, viewer));
+    return presentUser(user, viewer);
   }
 }

@@ -1,8 +1,14 @@
-import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  PreconditionFailedException,
+} from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
+import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
@@ -71,11 +77,18 @@ export class UsersService {
       .getOne();
   }
 
-  replace(publicId: string, input: ReplaceUserInput): Promise<User> {
-    return this.applyChanges(publicId, { email: input.email, name: input.name });
+  /** PUT. With `ifMatch` (the versions If-Match accepts), only a user at one of them changes. */
+  replace(publicId: string, input: ReplaceUserInput, ifMatch?: AcceptedVersions): Promise<User> {
+    return this.applyChanges(publicId, { email: input.email, name: input.name }, ifMatch);
   }
 
-  async update(publicId: string, input: UpdateUserInput, viewer: AuthenticatedUser): Promise<User> {
+  /** PATCH; `ifMatch` as for replace(). */
+  async update(
+    publicId: string,
+    input: UpdateUserInput,
+    viewer: AuthenticatedUser,
+    ifMatch?: AcceptedVersions,
+  ): Promise<User> {
     if (input.scopes !== undefined && !isAdmin(viewer)) {
       throw new ForbiddenException('Only admins may change scopes');
     }
@@ -85,23 +98,26 @@ export class UsersService {
     if (input.scopes !== undefined) changes.scopes = input.scopes;
     if (input.password !== undefined)
       changes.passwordHash = await this.passwords.hash(input.password);
-    return this.applyChanges(publicId, changes);
+    return this.applyChanges(publicId, changes, ifMatch);
   }
 
   /**
    * Soft-deletes the user and their posts in one transaction. The user row is locked first, so a
    * post being created for this user at the same moment (which locks the row FOR SHARE) either
-   * commits before and is deleted here, or waits and then finds the user gone.
+   * commits before and is deleted here, or waits and then finds the user gone. With `ifMatch`,
+   * the version is checked on the locked row, so no write can come between the check and the
+   * deletion; a mismatch rolls back having changed nothing.
    */
-  async remove(publicId: string): Promise<void> {
+  async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
     const deletedPosts = await this.dataSource.transaction(async (manager) => {
       const user = await manager
         .createQueryBuilder(User, 'user')
-        .select('user.id')
+        .select(['user.id', 'user.version'])
         .where('user.publicId = :publicId', { publicId })
         .setLock('pessimistic_write')
         .getOne();
       if (!user) throw new NotFoundException('User not found');
+      if (!versionAccepted(ifMatch, user.version)) throw userChanged();
       const deletedPosts = await manager
         .createQueryBuilder()
         .softDelete()
@@ -118,20 +134,37 @@ export class UsersService {
     ]);
   }
 
-  private async applyChanges(publicId: string, changes: UserChanges): Promise<User> {
+  /**
+   * One UPDATE both checks the version (when `ifMatch` is given) and writes, so of two writers
+   * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
+   * the row the first one committed, whose version has moved on. No row matched: 404 if the
+   * user is gone, 412 if it is there at another version.
+   */
+  private async applyChanges(
+    publicId: string,
+    changes: UserChanges,
+    ifMatch: AcceptedVersions,
+  ): Promise<User> {
     if (Object.keys(changes).length > 0) {
       // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
-      const result = await this.users
+      const update = this.users
         .createQueryBuilder()
         .update()
         .set(changes)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
-        .execute();
-      if (!result.affected) throw new NotFoundException('User not found');
+        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
+      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
+      const result = await update.execute();
+      if (!result.affected) {
+        if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
+        throw new NotFoundException('User not found');
+      }
       await this.cache.invalidate([userKey(publicId)]);
     }
     const user = await this.users.findOneBy({ publicId });
     if (!user) throw new NotFoundException('User not found');
+    // Nothing to write (an empty PATCH): the precondition still holds or fails.
+    if (Object.keys(changes).length === 0 && !versionAccepted(ifMatch, user.version))
+      throw userChanged();
     return user;
   }
 
@@ -142,6 +175,10 @@ export class UsersService {
       hydrateUser,
     );
   }
+}
+
+function userChanged(): PreconditionFailedException {
+  return new PreconditionFailedException('The user has changed: If-Match does not match its ETag');
 }
 
 function userKey(publicId: string): string {

@@ -5,9 +5,11 @@ import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fa
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
+import { buildOpenApiDocument } from '../../src/common/http/swagger.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ResolvedDatabase } from '../../src/database/resolve-database.js';
+import { ContractChecker } from './contract.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -53,15 +55,45 @@ export async function createTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const dataSource = app.get<DataSource>(getDataSourceToken());
+  let checker: ContractChecker | undefined;
   return {
     app,
     config,
     dataSource,
-    request: (options) => app.inject(options),
+    // Every response is checked against the OpenAPI document (contract.ts): one it does not
+    // promise fails the test that received it.
+    async request(options) {
+      const response = await app.inject(options);
+      checker ??= contractCheckerFor(app, config);
+      const { method, url } = describeRequest(options);
+      checker.assert(method, url, response);
+      return response;
+    },
     sql: (query, parameters) => dataSource.query(query, parameters),
     async close() {
       await app.close();
       if (!database) await db.stop();
     },
   };
+}
+
+/** One checker per distinct document (apps with the same settings share it). */
+const checkers = new Map<string, ContractChecker>();
+
+function contractCheckerFor(app: NestFastifyApplication, config: AppConfig): ContractChecker {
+  const document = buildOpenApiDocument(app, { docs: config.docsEnabled });
+  const key = JSON.stringify(document);
+  let checker = checkers.get(key);
+  if (!checker) {
+    checker = new ContractChecker(document);
+    checkers.set(key, checker);
+  }
+  return checker;
+}
+
+function describeRequest(options: InjectOptions | string): { method: string; url: string } {
+  if (typeof options === 'string') return { method: 'GET', url: options };
+  const target = options.url ?? options.path ?? '/';
+  const url = typeof target === 'string' ? target : (target.pathname ?? '/');
+  return { method: options.method ?? 'GET', url };
 }

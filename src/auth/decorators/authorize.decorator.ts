@@ -26,12 +26,24 @@ export function Authorize({ scopes, owner }: AuthorizeOptions): MethodDecorator 
     ...(owner ? [SetMetadata(OWNED_RESOURCE, owner)] : []),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
-      description: 'Missing, malformed, expired or forged token',
+      description:
+        'UNAUTHORIZED: missing, malformed, expired or forged token, or its user has been deleted',
       type: ErrorEnvelopeDto,
     }),
-    ApiForbiddenResponse({
-      description: owner ? 'Missing scope, or not the owner' : 'Missing scope',
-      type: ErrorEnvelopeDto,
-    }),
+    // Any valid token passes a route that names no scope and no owner: no 403 there.
+    ...(scopes.length > 0 || owner
+      ? [
+          ApiForbiddenResponse({
+            description: [
+              scopes.length > 0 ? `FORBIDDEN: the token lacks the scope ${scopes.join(' ')}` : '',
+              owner === 'user' ? 'the caller is neither this user nor an admin' : '',
+              owner === 'post' ? "the caller is neither the post's author nor an admin" : '',
+            ]
+              .filter(Boolean)
+              .join('; or '),
+            type: ErrorEnvelopeDto,
+          }),
+        ]
+      : []),
   );
 }

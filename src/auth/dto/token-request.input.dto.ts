@@ -3,13 +3,22 @@ import { IsString, Length, MaxLength } from 'class-validator';
 import { NormaliseEmail } from '../../common/validation/field-transforms.js';
 
 export class TokenRequestInput {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({
+    maxLength: 255,
+    example: 'ada@example.com',
+    description: 'Trimmed and lower-cased before lookup',
+  })
   @NormaliseEmail()
   @IsString()
   @MaxLength(255)
   email!: string;
 
-  @ApiProperty({ format: 'password', example: 'correct horse battery staple' })
+  @ApiProperty({
+    format: 'password',
+    minLength: 1,
+    maxLength: 128,
+    example: 'correct horse battery staple',
+  })
   @IsString()
   @Length(1, 128)
   password!: string;

@@ -1,18 +1,21 @@
 import { applyDecorators, HttpStatus, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { HeadersObject } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '../errors/error-envelope.dto.js';
 
-/** `{ data: T }` in the OpenAPI document. */
+/** `{ data: T }` in the OpenAPI document, with the response headers given. */
 export function ApiDataResponse(
   status: number,
   model: Type<unknown>,
   description?: string,
+  headers?: HeadersObject,
 ): MethodDecorator {
   return applyDecorators(
     ApiExtraModels(model),
     ApiResponse({
       status,
       description,
+      ...(headers ? { headers } : {}),
       schema: {
         type: 'object',
         required: ['data'],
@@ -58,4 +61,9 @@ export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
   return applyDecorators(
     ...statuses.map((status) => ApiResponse({ status, type: ErrorEnvelopeDto })),
   );
+}
+
+/** One error response with the error envelope, saying what it means on this route. */
+export function ApiErrorResponse(status: number, description: string): MethodDecorator {
+  return ApiResponse({ status, description, type: ErrorEnvelopeDto });
 }

@@ -8,7 +8,13 @@ export const DEFAULT_PER_PAGE = 20;
 export const MAX_PAGE = 10_000;
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PER_PAGE,
+    default: DEFAULT_PER_PAGE,
+    description: 'Items per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -17,6 +23,7 @@ export class PageQueryDto {
   per_page: number = DEFAULT_PER_PAGE;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_PAGE,
     description: '1-based page number (offset mode, the default). Not together with cursor.',
@@ -29,8 +36,10 @@ export class PageQueryDto {
   page?: number;
 
   @ApiPropertyOptional({
+    maxLength: 512,
     description:
-      'The opaque meta.next_cursor of the previous page (keyset mode). Not together with page.',
+      'The opaque meta.next_cursor of the previous page (keyset mode). Not together with page. ' +
+      'A forged or garbled cursor is 422.',
   })
   @IsOptional()
   @IsString()

@@ -3,25 +3,30 @@ import { SCOPES } from '../../auth/scopes.js';
 
 /** A user as the API shows it; `email` and `scopes` only to the user themself and admins. */
 export class UserOutput {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d' })
   id!: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
   name!: string;
 
-  @ApiPropertyOptional({ format: 'email', description: 'Only for the user themself and admins' })
+  @ApiPropertyOptional({
+    format: 'email',
+    example: 'ada@example.com',
+    description: 'Only for the user themself and admins',
+  })
   email?: string;
 
   @ApiPropertyOptional({
     enum: SCOPES,
     isArray: true,
+    example: ['users:read', 'users:write', 'posts:read', 'posts:write'],
     description: 'Only for the user themself and admins',
   })
   scopes?: string[];
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-23T10:00:00.000Z' })
   created_at!: Date;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-23T10:00:00.000Z' })
   updated_at!: Date;
 }

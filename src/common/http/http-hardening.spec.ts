@@ -1,0 +1,56 @@
+import { clientErrorResponse, clientErrorStatus } from './http-hardening.js';
+
+/** Splits a raw HTTP/1.1 response into its status line, headers and body. */
+function parse(raw: string): { statusLine: string; headers: Record<string, string>; body: string } {
+  const [head, body] = raw.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
+  return { statusLine, headers, body };
+}
+
+describe('client errors (what Node refuses before Fastify)', () => {
+  it('maps header overflow to 431, a request timeout to 408, any other parse error to 400', () => {
+    expect(clientErrorStatus({ code: 'HPE_HEADER_OVERFLOW' })).toBe(431);
+    expect(clientErrorStatus({ code: 'ERR_HTTP_REQUEST_TIMEOUT' })).toBe(408);
+    expect(clientErrorStatus({ code: 'HPE_INVALID_METHOD' })).toBe(400);
+    expect(clientErrorStatus({ code: 'HPE_INVALID_HEADER_TOKEN' })).toBe(400);
+  });
+
+  it.each([
+    [431, 'Request Header Fields Too Large', 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
+    [408, 'Request Timeout', 'REQUEST_TIMEOUT'],
+    [400, 'Bad Request', 'BAD_REQUEST'],
+  ])('answers %i with the error envelope, a request id, and closes', (status, reason, code) => {
+    const raw = clientErrorResponse(status, 'the-request-id');
+    const { statusLine, headers, body } = parse(raw);
+    expect(statusLine).toBe(`HTTP/1.1 ${status} ${reason}`);
+    expect(headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+    expect(headers['x-request-id']).toBe('the-request-id');
+    expect(headers.connection).toBe('close');
+    expect(headers['cache-control']).toBe('no-store');
+    const envelope = JSON.parse(body) as {
+      error: { code: string; message: string; request_id: string };
+    };
+    expect(Object.keys(envelope)).toEqual(['error']);
+    expect(envelope.error).toEqual({
+      code,
+      message: expect.any(String),
+      request_id: 'the-request-id',
+    });
+    expect(envelope.error.message.length).toBeGreaterThan(0);
+  });
+
+  it('gives each response a fresh UUID as request id by default', () => {
+    const ids = [clientErrorResponse(400), clientErrorResponse(400)].map(
+      (raw) => parse(raw).headers['x-request-id'],
+    );
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+});

@@ -1,0 +1,778 @@
+import { randomBytes } from 'node:crypto';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
+import { ResourceCache } from '../src/cache/resource-cache.service.js';
+import { Post } from '../src/posts/post.entity.js';
+import { PostsService } from '../src/posts/posts.service.js';
+import { User } from '../src/users/user.entity.js';
+import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
+import {
+  PrivateRedis,
+  startRedisServer,
+  stopAllRedisServers,
+  within,
+} from './support/redis-server.js';
+import { createTestApp, TestApp } from './support/test-app.js';
+import { createTestDatabase } from './support/test-database.js';
+
+/**
+ * API.md, Caching: GET /users/:id and GET /posts/:id are cache-aside, say X-Cache HIT or MISS, are
+ * invalidated by every write, and a write that has returned is never followed by a stale read,
+ * even under concurrent readers, across instances, and when Redis pauses, dies or comes back.
+ */
+
+const PASSWORD = 'correct horse battery staple';
+const ADMIN = { ADMIN_EMAIL: 'cache-admin@example.com', ADMIN_PASSWORD: PASSWORD };
+
+interface PostBody {
+  id: string;
+  author_id: string;
+  title: string;
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface UserBody {
+  id: string;
+  name: string;
+  email?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Replaces `target[name]` (an instance's own or prototype method) with `make(original)`, where
+ * `original` is the method bound to `target`; returns the restore function.
+ */
+function intercept(target: object, name: string, make: (original: Method) => Method): () => void {
+  const holder = target as Record<string, unknown>;
+  const hadOwn = Object.prototype.hasOwnProperty.call(holder, name);
+  const previous = holder[name];
+  if (typeof previous !== 'function') throw new Error(`${name} is not a method of the target`);
+  holder[name] = make((previous as Method).bind(target));
+  return () => {
+    if (hadOwn) holder[name] = previous;
+    else delete holder[name];
+  };
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+function xCache(response: InjectResponse): unknown {
+  return response.headers['x-cache'];
+}
+
+/** The data of a 200, checked to be one; shows the body on failure. */
+function ok<T>(response: InjectResponse): T {
+  expect({ status: response.statusCode, body: response.body }).toEqual({
+    status: 200,
+    body: expect.any(String),
+  });
+  return response.json<{ data: T }>().data;
+}
+
+function expectNotFound(response: InjectResponse): void {
+  const body = response.json<{ error?: { code?: string } }>();
+  expect({ status: response.statusCode, code: body.error?.code }).toEqual({
+    status: 404,
+    code: 'NOT_FOUND',
+  });
+}
+
+function getPost(t: TestApp, id: string, token: string): Promise<InjectResponse> {
+  return within(
+    t.request({ method: 'GET', url: `/posts/${id}`, headers: bearer(token) }),
+    `GET /posts/${id}`,
+  );
+}
+
+function getUser(t: TestApp, id: string, token: string): Promise<InjectResponse> {
+  return within(
+    t.request({ method: 'GET', url: `/users/${id}`, headers: bearer(token) }),
+    `GET /users/${id}`,
+  );
+}
+
+function patchPost(
+  t: TestApp,
+  id: string,
+  token: string,
+  payload: Record<string, unknown>,
+): Promise<InjectResponse> {
+  return within(
+    t.request({ method: 'PATCH', url: `/posts/${id}`, headers: bearer(token), payload }),
+    `PATCH /posts/${id}`,
+  );
+}
+
+function patchUser(
+  t: TestApp,
+  id: string,
+  token: string,
+  payload: Record<string, unknown>,
+): Promise<InjectResponse> {
+  return within(
+    t.request({ method: 'PATCH', url: `/users/${id}`, headers: bearer(token), payload }),
+    `PATCH /users/${id}`,
+  );
+}
+
+/** MISS, then HIT with the same representation; returns it. */
+async function expectMissThenHit<T>(read: () => Promise<InjectResponse>): Promise<T> {
+  const first = await read();
+  const missed = ok<T>(first);
+  expect(xCache(first)).toBe('MISS');
+  const second = await read();
+  expect(ok<T>(second)).toEqual(missed);
+  expect(xCache(second)).toBe('HIT');
+  return missed;
+}
+
+/**
+ * Reads until the answer is a HIT (the cache is in use again), checking every answer on the way
+ * with `check`; fails if no HIT comes within `ms` (a hang detector, not a speed requirement).
+ */
+async function readUntilHit(
+  read: () => Promise<InjectResponse>,
+  check: (response: InjectResponse) => void,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const response = await read();
+    check(response);
+    if (xCache(response) === 'HIT') return;
+    if (Date.now() > deadline) throw new Error(`no X-Cache: HIT within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function login(t: TestApp, email: string, password: string): Promise<string> {
+  const response = await t.request({
+    method: 'POST',
+    url: '/auth/token',
+    payload: { email, password },
+  });
+  return ok<{ access_token: string }>(response).access_token;
+}
+
+afterAll(() => stopAllRedisServers());
+
+describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', () => {
+  let t: TestApp;
+  let reader: SignedUpUser;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(ADMIN);
+    reader = await signUp(t);
+    adminToken = await login(t, ADMIN.ADMIN_EMAIL, ADMIN.ADMIN_PASSWORD);
+  });
+  afterAll(() => t.close());
+
+  /** Moves a row's timestamps an hour back, so that a later write visibly advances updated_at. */
+  async function age(table: 'users' | 'posts', publicId: string): Promise<void> {
+    await t.sql(
+      `UPDATE ${table} SET created_at = created_at - interval '1 hour',
+                           updated_at = updated_at - interval '1 hour' WHERE public_id = $1`,
+      [publicId],
+    );
+  }
+
+  describe('X-Cache', () => {
+    it('GET /users/:id answers MISS, then HIT with the same user', async () => {
+      const user = await signUp(t, { name: 'Grace' });
+      const body = await expectMissThenHit<UserBody>(() => getUser(t, user.id, reader.token));
+      expect(body).toMatchObject({ id: user.id, name: 'Grace' });
+    });
+
+    it('GET /posts/:id answers MISS, then HIT with the same post', async () => {
+      const author = await signUp(t);
+      const post = await createPost(t, author, { title: 'Cached title', body: 'Cached body' });
+      const body = await expectMissThenHit<PostBody>(() => getPost(t, post.id, reader.token));
+      expect(body).toMatchObject({
+        id: post.id,
+        author_id: author.id,
+        title: 'Cached title',
+        body: 'Cached body',
+      });
+      // Dates survive the store's serialisation as the same ISO strings.
+      const fresh = ok<PostBody>(await getPost(t, post.id, reader.token));
+      expect(fresh.created_at).toBe(body.created_at);
+      expect(fresh.updated_at).toBe(body.updated_at);
+    });
+  });
+
+  describe('invalidation on every write path (HIT before the write, the new value right after)', () => {
+    async function cachedUser(user: SignedUpUser): Promise<UserBody> {
+      await age('users', user.id);
+      return expectMissThenHit<UserBody>(() => getUser(t, user.id, reader.token));
+    }
+
+    async function expectUserAfterWrite(
+      id: string,
+      expected: Partial<UserBody>,
+    ): Promise<UserBody> {
+      const after = await getUser(t, id, reader.token);
+      const body = ok<UserBody>(after);
+      expect(body).toMatchObject(expected);
+      expect(xCache(after)).toBe('MISS');
+      return body;
+    }
+
+    it('PUT /users/:id', async () => {
+      const user = await signUp(t, { name: 'Before Put' });
+      const before = await cachedUser(user);
+      const email = `put-${randomBytes(4).toString('hex')}@example.com`;
+      const put = await t.request({
+        method: 'PUT',
+        url: `/users/${user.id}`,
+        headers: bearer(user.token),
+        payload: { email, name: 'After Put' },
+      });
+      expect(ok<UserBody>(put)).toMatchObject({ name: 'After Put', email });
+
+      const after = await expectUserAfterWrite(user.id, { name: 'After Put' });
+      expect(after.updated_at > before.updated_at).toBe(true);
+      const [row] = await t.sql<{ email: string }>('SELECT email FROM users WHERE public_id = $1', [
+        user.id,
+      ]);
+      expect(row.email).toBe(email);
+    });
+
+    it('PATCH /users/:id', async () => {
+      const user = await signUp(t, { name: 'Before Patch' });
+      const before = await cachedUser(user);
+      const patch = await patchUser(t, user.id, user.token, { name: 'After Patch' });
+      expect(ok<UserBody>(patch).name).toBe('After Patch');
+
+      const after = await expectUserAfterWrite(user.id, { name: 'After Patch' });
+      expect(after.updated_at > before.updated_at).toBe(true);
+    });
+
+    it('PATCH /users/:id with a new password', async () => {
+      const user = await signUp(t, { name: 'Password Changer' });
+      const before = await cachedUser(user);
+      const patch = await patchUser(t, user.id, user.token, { password: 'a brand new passphrase' });
+      expect(patch.statusCode).toBe(200);
+
+      const after = await expectUserAfterWrite(user.id, { name: 'Password Changer' });
+      expect(after.updated_at > before.updated_at).toBe(true);
+    });
+
+    it('DELETE /users/:id: the user and their previously cached posts answer 404', async () => {
+      const user = await signUp(t);
+      const posts = [
+        await createPost(t, user, { title: 'First of a deleted user' }),
+        await createPost(t, user, { title: 'Second of a deleted user' }),
+      ];
+      // Creating the posts has already cached the user (the token check): a HIT by now.
+      await getUser(t, user.id, reader.token);
+      expect(xCache(await getUser(t, user.id, reader.token))).toBe('HIT');
+      for (const post of posts) {
+        await expectMissThenHit<PostBody>(() => getPost(t, post.id, reader.token));
+      }
+      // The author's token works before the deletion.
+      const own = await getPost(t, posts[0].id, user.token);
+      expect(xCache(own)).toBe('HIT');
+
+      const deleted = await t.request({
+        method: 'DELETE',
+        url: `/users/${user.id}`,
+        headers: bearer(user.token),
+      });
+      expect(deleted.statusCode).toBe(204);
+
+      expectNotFound(await getUser(t, user.id, reader.token));
+      for (const post of posts) expectNotFound(await getPost(t, post.id, reader.token));
+      // Their token stops working at once: the per-request user check sees the deletion.
+      expect((await getPost(t, posts[0].id, user.token)).statusCode).toBe(401);
+      const rows = await t.sql<{ deleted: boolean }>(
+        `SELECT deleted_at IS NOT NULL AS deleted FROM posts
+         WHERE public_id = ANY($1::uuid[])`,
+        [posts.map((post) => post.id)],
+      );
+      expect(rows).toEqual([{ deleted: true }, { deleted: true }]);
+    });
+
+    async function cachedPost(author: SignedUpUser, title: string): Promise<PostBody> {
+      const post = await createPost(t, author, { title, body: 'Original body' });
+      await age('posts', post.id);
+      return expectMissThenHit<PostBody>(() => getPost(t, post.id, reader.token));
+    }
+
+    async function expectPostAfterWrite(id: string, expected: Partial<PostBody>): Promise<void> {
+      const after = await getPost(t, id, reader.token);
+      expect(ok<PostBody>(after)).toMatchObject(expected);
+      expect(xCache(after)).toBe('MISS');
+    }
+
+    it('PUT /posts/:id', async () => {
+      const author = await signUp(t);
+      const before = await cachedPost(author, 'Before Put');
+      const put = await t.request({
+        method: 'PUT',
+        url: `/posts/${before.id}`,
+        headers: bearer(author.token),
+        payload: { title: 'After Put', body: 'Replaced body' },
+      });
+      expect(ok<PostBody>(put)).toMatchObject({ title: 'After Put', body: 'Replaced body' });
+      await expectPostAfterWrite(before.id, { title: 'After Put', body: 'Replaced body' });
+    });
+
+    it('PATCH /posts/:id', async () => {
+      const author = await signUp(t);
+      const before = await cachedPost(author, 'Before Patch');
+      const patch = await patchPost(t, before.id, author.token, { title: 'After Patch' });
+      expect(ok<PostBody>(patch).title).toBe('After Patch');
+      await expectPostAfterWrite(before.id, { title: 'After Patch', body: 'Original body' });
+    });
+
+    it('DELETE /posts/:id', async () => {
+      const author = await signUp(t);
+      const before = await cachedPost(author, 'Soon deleted');
+      const deleted = await t.request({
+        method: 'DELETE',
+        url: `/posts/${before.id}`,
+        headers: bearer(author.token),
+      });
+      expect(deleted.statusCode).toBe(204);
+      expectNotFound(await getPost(t, before.id, reader.token));
+    });
+  });
+
+  describe('concurrent readers', () => {
+    it('a reader that loaded the old row before a write cannot leave it to be served after', async () => {
+      const author = await signUp(t);
+      const post = await createPost(t, author, { title: 'old title' });
+      const posts = t.app.get(PostsService);
+
+      // The first load of this post (a reader's) fetches the row, then waits at the gate.
+      const loadedOld = deferred<Post | null>();
+      const gate = deferred();
+      let held = false;
+      const restore = intercept(posts, 'loadLive', (original) => async (...args) => {
+        const row = (await original(...args)) as Post | null;
+        if (!held && args[0] === post.id) {
+          held = true;
+          loadedOld.resolve(row);
+          await gate.promise;
+        }
+        return row;
+      });
+      try {
+        const slowReader = getPost(t, post.id, reader.token);
+        expect((await within(loadedOld.promise, 'the reader loading the row'))?.title).toBe(
+          'old title',
+        );
+
+        // The admin needs no owner check, which would read this very key and join the held load.
+        const patch = await patchPost(t, post.id, adminToken, { title: 'new title' });
+        expect(ok<PostBody>(patch).title).toBe('new title');
+
+        // A read that starts after the write has returned neither joins the held load nor
+        // answers the old row (the hang detector fails it if it waits for the gate).
+        expect(ok<PostBody>(await getPost(t, post.id, reader.token)).title).toBe('new title');
+
+        // The held reader now finishes (it began before the write returned: either title will
+        // do) and stores the old row it loaded.
+        gate.resolve();
+        expect((await slowReader).statusCode).toBe(200);
+
+        // That entry is never served: the next reads are the new title, first from the
+        // database, then from the cache.
+        const next = await getPost(t, post.id, reader.token);
+        expect(ok<PostBody>(next).title).toBe('new title');
+        expect(xCache(next)).toBe('MISS');
+        const again = await getPost(t, post.id, reader.token);
+        expect(ok<PostBody>(again).title).toBe('new title');
+        expect(xCache(again)).toBe('HIT');
+      } finally {
+        gate.resolve();
+        restore();
+      }
+    });
+
+    it('under many concurrent readers, every read after a PATCH returned shows at least that PATCH', async () => {
+      const author = await signUp(t);
+      const post = await createPost(t, author, { title: 'v0' });
+      const writes = 15;
+      const readers = 6;
+      let returned = 0; // the last version whose PATCH has returned
+      let done = false;
+      let reads = 0;
+      let hits = 0;
+      const stale: string[] = [];
+
+      const version = (response: InjectResponse): number =>
+        Number(ok<PostBody>(response).title.slice(1));
+
+      const readLoop = async (): Promise<void> => {
+        while (!done) {
+          const floor = returned;
+          const response = await getPost(t, post.id, reader.token);
+          const seen = version(response);
+          reads += 1;
+          if (xCache(response) === 'HIT') hits += 1;
+          if (seen < floor) stale.push(`read v${seen} after the PATCH to v${floor} had returned`);
+          // An in-process hit never touches I/O: yield, or the readers starve the writer.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      const loops = Array.from({ length: readers }, () => readLoop());
+      try {
+        for (let v = 1; v <= writes; v += 1) {
+          const patch = await patchPost(t, post.id, author.token, { title: `v${v}` });
+          expect(ok<PostBody>(patch).title).toBe(`v${v}`);
+          returned = v;
+          expect(version(await getPost(t, post.id, reader.token))).toBe(v);
+          // Let the readers run a little between writes, so that hits happen.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      } finally {
+        done = true;
+        await Promise.all(loops);
+      }
+      expect(stale).toEqual([]);
+      expect(reads).toBeGreaterThan(writes);
+      expect(hits).toBeGreaterThan(0);
+    });
+
+    it('20 concurrent GETs of a cold key make one database load (single flight)', async () => {
+      const author = await signUp(t);
+      const post = await createPost(t, author, { title: 'single flight' });
+      await getUser(t, reader.id, reader.token); // the reader's own token check is warm
+      const posts = t.app.get(PostsService);
+      const cache = t.app.get(ResourceCache);
+      const key = `post:${post.id}`;
+      const concurrency = 20;
+
+      // Loads of this post wait until all 20 readers have asked the cache for it.
+      let loads = 0;
+      let asked = 0;
+      const allAsked = deferred();
+      const restoreLoader = intercept(posts, 'loadLive', (original) => async (...args) => {
+        if (args[0] === post.id) {
+          loads += 1;
+          await allAsked.promise;
+        }
+        return original(...args);
+      });
+      const restoreCache = intercept(cache, 'loadOnce', (original) => (...args) => {
+        if (args[0] === key && (asked += 1) === concurrency) allAsked.resolve();
+        return original(...args);
+      });
+      try {
+        const responses = await Promise.all(
+          Array.from({ length: concurrency }, () => getPost(t, post.id, reader.token)),
+        );
+        for (const response of responses) {
+          expect(ok<PostBody>(response).title).toBe('single flight');
+          expect(xCache(response)).toBe('MISS');
+        }
+        expect(asked).toBe(concurrency);
+        expect(loads).toBe(1);
+        // Later reads are hits: still one load.
+        expect(xCache(await getPost(t, post.id, reader.token))).toBe('HIT');
+        expect(loads).toBe(1);
+      } finally {
+        allAsked.resolve();
+        restoreLoader();
+        restoreCache();
+      }
+    });
+
+    it('the per-request token check reads the user from the cache', async () => {
+      const user = await signUp(t);
+      const repository = t.app.get<object>(getRepositoryToken(User));
+      let userLoads = 0;
+      const restore = intercept(repository, 'findOneBy', (original) => (...args) => {
+        if ((args[0] as { publicId?: unknown } | undefined)?.publicId === user.id) userLoads += 1;
+        return original(...args);
+      });
+      const list = () =>
+        within(
+          t.request({ method: 'GET', url: '/posts?per_page=1', headers: bearer(user.token) }),
+          'GET /posts',
+        );
+      try {
+        expect((await list()).statusCode).toBe(200); // warms user:{id}, whatever came before
+        userLoads = 0;
+        for (let i = 0; i < 3; i += 1) expect((await list()).statusCode).toBe(200);
+        expect(userLoads).toBe(0);
+
+        // A write to the user invalidates it: the next check loads it once, then hits again.
+        expect((await patchUser(t, user.id, user.token, { name: 'Renamed' })).statusCode).toBe(200);
+        userLoads = 0;
+        expect((await list()).statusCode).toBe(200);
+        expect(userLoads).toBe(1);
+        expect((await list()).statusCode).toBe(200);
+        expect(userLoads).toBe(1);
+      } finally {
+        restore();
+      }
+    });
+  });
+});
+
+/** Two app instances on one database and one Redis namespace, with one JWT key. */
+async function createPair(
+  redisUrl: string,
+): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const env = {
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+  };
+  const a = closesOnce(await createTestApp(env, database));
+  const b = closesOnce(await createTestApp(env, database));
+  return {
+    a,
+    b,
+    async close() {
+      await a.close();
+      await b.close();
+      await database.stop();
+    },
+  };
+}
+
+/** The app, with a close() that may be called again (a test may close one instance early). */
+function closesOnce(t: TestApp): TestApp {
+  let closing: Promise<void> | undefined;
+  return { ...t, close: () => (closing ??= t.close()) };
+}
+
+describe('two instances sharing one Redis and one database', () => {
+  let redis: PrivateRedis;
+  let pair: Awaited<ReturnType<typeof createPair>>;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    pair = await createPair(redis.url);
+  });
+  afterAll(async () => {
+    await pair?.close();
+    await redis?.stop();
+  });
+
+  it("see each other's invalidations: a write on A, the new value on B", async () => {
+    const { a, b } = pair;
+    const author = await signUp(a);
+    const reader = await signUp(a);
+    const post = await createPost(a, author, { title: 'written on A' });
+
+    await readUntilHit(
+      () => getPost(b, post.id, reader.token),
+      (response) => expect(ok<PostBody>(response).title).toBe('written on A'),
+    );
+    // B's entry is shared: A hits it too.
+    expect(xCache(await getPost(a, post.id, reader.token))).toBe('HIT');
+
+    expect(
+      ok<PostBody>(await patchPost(a, post.id, author.token, { title: 'patched on A' })).title,
+    ).toBe('patched on A');
+    const onB = await getPost(b, post.id, reader.token);
+    expect(ok<PostBody>(onB).title).toBe('patched on A');
+    expect(xCache(onB)).toBe('MISS');
+
+    // And the other way round.
+    expect(
+      ok<PostBody>(await patchPost(b, post.id, author.token, { title: 'patched on B' })).title,
+    ).toBe('patched on B');
+    expect(ok<PostBody>(await getPost(a, post.id, reader.token)).title).toBe('patched on B');
+  });
+
+  it('a user deleted on A is gone on B at once: 404, and their token is refused', async () => {
+    const { a, b } = pair;
+    const user = await signUp(a);
+    const reader = await signUp(a);
+    const post = await createPost(a, user, { title: 'by a soon deleted user' });
+    await readUntilHit(
+      () => getPost(b, post.id, user.token), // also caches the user for B's token check
+      (response) => expect(response.statusCode).toBe(200),
+    );
+    await readUntilHit(
+      () => getUser(b, user.id, reader.token),
+      (response) => expect(response.statusCode).toBe(200),
+    );
+
+    const deleted = await a.request({
+      method: 'DELETE',
+      url: `/users/${user.id}`,
+      headers: bearer(user.token),
+    });
+    expect(deleted.statusCode).toBe(204);
+
+    expectNotFound(await getUser(b, user.id, reader.token));
+    expectNotFound(await getPost(b, post.id, reader.token));
+    expect((await getPost(b, post.id, user.token)).statusCode).toBe(401);
+  });
+});
+
+describe('when Redis is in trouble (a private redis-server per test)', () => {
+  let redis: PrivateRedis | undefined;
+  let t: TestApp | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    await redis?.stop();
+    t = undefined;
+    redis = undefined;
+  });
+
+  /** An app on a private Redis, a post by `author`, cached and answering HIT. */
+  async function setUp(options: { persistent?: boolean } = {}) {
+    redis = await startRedisServer(options);
+    t = await createTestApp({ REDIS_URL: redis.url });
+    const app = t;
+    const author = await signUp(app, { name: 'Author Before' });
+    const reader = await signUp(app);
+    const post = await createPost(app, author, { title: 'before' });
+    await readUntilHit(
+      () => getPost(app, post.id, reader.token),
+      (response) => expect(ok<PostBody>(response).title).toBe('before'),
+    );
+    return { app, redis, author, reader, post };
+  }
+
+  async function expectReady(app: TestApp): Promise<void> {
+    const ready = await within(app.request({ method: 'GET', url: '/ready' }), 'GET /ready');
+    expect({ status: ready.statusCode, body: ready.body }).toEqual({
+      status: 200,
+      body: expect.any(String),
+    });
+  }
+
+  it('paused (SIGSTOP): reads and writes answer from the database, /ready stays 200, and no stale read follows SIGCONT', async () => {
+    const { app, redis, author, reader, post } = await setUp();
+
+    redis.pause();
+    expect(ok<PostBody>(await getPost(app, post.id, reader.token)).title).toBe('before');
+    expect(ok<UserBody>(await getUser(app, author.id, reader.token)).name).toBe('Author Before');
+    await expectReady(app);
+
+    const patch = await patchPost(app, post.id, author.token, { title: 'written while paused' });
+    expect(ok<PostBody>(patch).title).toBe('written while paused');
+    const rename = await patchUser(app, author.id, author.token, { name: 'Author Paused' });
+    expect(ok<UserBody>(rename).name).toBe('Author Paused');
+    expect(ok<PostBody>(await getPost(app, post.id, reader.token)).title).toBe(
+      'written while paused',
+    );
+    const signUpWhilePaused = await within(signUp(app), 'sign-up while Redis is paused');
+    expect(signUpWhilePaused.id).toEqual(expect.any(String));
+    await expectReady(app);
+
+    redis.resume();
+    expect(ok<PostBody>(await getPost(app, post.id, reader.token)).title).toBe(
+      'written while paused',
+    );
+    expect(ok<UserBody>(await getUser(app, author.id, reader.token)).name).toBe('Author Paused');
+    await readUntilHit(
+      () => getPost(app, post.id, reader.token),
+      (response) => expect(ok<PostBody>(response).title).toBe('written while paused'),
+    );
+  });
+
+  it('paused (SIGSTOP): the app still shuts down, without waiting for Redis', async () => {
+    const { app, redis, author, reader, post } = await setUp();
+
+    redis.pause();
+    // Commands now wait for replies that will not come before SIGCONT.
+    expect(ok<PostBody>(await getPost(app, post.id, reader.token)).title).toBe('before');
+    expect((await patchPost(app, post.id, author.token, { title: 'after' })).statusCode).toBe(200);
+
+    t = undefined; // closed here, not by afterEach
+    await within(app.close(), 'closing the app while Redis is paused', 10_000);
+  });
+
+  it('killed: reads and writes still answer from the database, /ready stays 200', async () => {
+    const { app, redis, author, reader, post } = await setUp();
+
+    await redis.kill();
+    expect(ok<PostBody>(await getPost(app, post.id, reader.token)).title).toBe('before');
+    expect(ok<UserBody>(await getUser(app, author.id, reader.token)).name).toBe('Author Before');
+    await expectReady(app);
+    const patch = await patchPost(app, post.id, author.token, { title: 'written while down' });
+    expect(ok<PostBody>(patch).title).toBe('written while down');
+    const got = await getPost(app, post.id, reader.token);
+    expect(ok<PostBody>(got).title).toBe('written while down');
+    expect(xCache(got)).toBe('MISS');
+    const newcomer = await within(signUp(app), 'sign-up while Redis is down');
+    expect((await createPost(app, newcomer, { title: 'posted while down' })).title).toBe(
+      'posted while down',
+    );
+    await expectReady(app);
+  });
+
+  it('restarted on the same port: the app reconnects by itself and HITs again, with the write made while it was down', async () => {
+    const { app, redis, author, reader, post } = await setUp();
+
+    await redis.kill();
+    const patch = await patchPost(app, post.id, author.token, { title: 'written while down' });
+    expect(ok<PostBody>(patch).title).toBe('written while down');
+    await redis.restart();
+
+    await readUntilHit(
+      () => getPost(app, post.id, reader.token),
+      (response) => expect(ok<PostBody>(response).title).toBe('written while down'),
+    );
+  });
+
+  it('restarted with its data (append-only file): a write made while it was down is not followed by a stale read', async () => {
+    // The old entry and its generation come back from disk; the failed invalidation must not
+    // let them be served.
+    const { app, redis, author, reader, post } = await setUp({ persistent: true });
+
+    await redis.kill();
+    const patch = await patchPost(app, post.id, author.token, { title: 'written while down' });
+    expect(ok<PostBody>(patch).title).toBe('written while down');
+    await redis.restart();
+
+    await readUntilHit(
+      () => getPost(app, post.id, reader.token),
+      (response) => expect(ok<PostBody>(response).title).toBe('written while down'),
+    );
+  });
+
+  it('restarted with its data while the instance that wrote is gone: the other instance serves no stale read', async () => {
+    redis = await startRedisServer({ persistent: true });
+    const pair = await createPair(redis.url);
+    try {
+      const { a, b } = pair;
+      const author = await signUp(a);
+      const reader = await signUp(a);
+      const post = await createPost(a, author, { title: 'before' });
+      await readUntilHit(
+        () => getPost(b, post.id, reader.token),
+        (response) => expect(ok<PostBody>(response).title).toBe('before'),
+      );
+
+      await redis.kill();
+      const patch = await patchPost(a, post.id, author.token, { title: 'written on A while down' });
+      expect(ok<PostBody>(patch).title).toBe('written on A while down');
+      await a.close(); // A, which alone saw its invalidation fail, stops before Redis returns
+      await redis.restart();
+
+      await readUntilHit(
+        () => getPost(b, post.id, reader.token),
+        (response) => expect(ok<PostBody>(response).title).toBe('written on A while down'),
+      );
+    } finally {
+      await pair.close();
+    }
+  });
+});

@@ -1,0 +1,359 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
+import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
+import {
+  PrivateRedis,
+  startRedisServer,
+  stopAllRedisServers,
+  within,
+} from './support/redis-server.js';
+import { createTestApp, TestApp } from './support/test-app.js';
+import { createTestDatabase } from './support/test-database.js';
+
+/**
+ * API.md, Rate limiting: RATE_LIMIT_MAX requests per window per client IP on every throttled
+ * route together, AUTH_RATE_LIMIT_MAX more strictly on POST /auth/token, X-RateLimit-* headers,
+ * 429 RATE_LIMITED with Retry-After, /health and /ready never throttled, one budget for all
+ * instances sharing a Redis, the client IP from X-Forwarded-For only behind TRUST_PROXY, and a
+ * Redis outage lets requests through rather than failing them.
+ *
+ * Every test sends from client addresses of its own (inject's remoteAddress), so that budgets
+ * never carry over between tests; the fixtures sign up from 127.0.0.1.
+ */
+
+const WINDOW_SECONDS = 60;
+
+let lastOctet = 0;
+/** A client address no other test uses. */
+function nextIp(): string {
+  lastOctet += 1;
+  return `203.0.113.${lastOctet}`;
+}
+
+interface SendOptions {
+  method?: 'GET' | 'POST';
+  url: string;
+  ip: string;
+  headers?: Record<string, string>;
+  payload?: Record<string, unknown>;
+}
+
+function send(t: TestApp, options: SendOptions): Promise<InjectResponse> {
+  const method = options.method ?? 'GET';
+  return within(
+    t.request({
+      method,
+      url: options.url,
+      headers: options.headers,
+      payload: options.payload,
+      remoteAddress: options.ip,
+    }),
+    `${method} ${options.url} from ${options.ip}`,
+  );
+}
+
+/** An ordinary throttled read as `user`. */
+function listPosts(t: TestApp, user: SignedUpUser, ip: string, extra: Record<string, string> = {}) {
+  return send(t, { url: '/posts?per_page=1', ip, headers: { ...bearer(user.token), ...extra } });
+}
+
+function expectStatus(response: InjectResponse, status: number): void {
+  expect({ status: response.statusCode, body: response.body }).toEqual({
+    status,
+    body: expect.any(String),
+  });
+}
+
+/** The X-RateLimit-* headers of a throttled route: limit, what is left, seconds to the reset. */
+function expectRateLimitHeaders(response: InjectResponse, limit: number, remaining: number): void {
+  expect({
+    limit: response.headers['x-ratelimit-limit'],
+    remaining: response.headers['x-ratelimit-remaining'],
+  }).toEqual({ limit: String(limit), remaining: String(remaining) });
+  const reset = Number(response.headers['x-ratelimit-reset']);
+  expect(Number.isInteger(reset)).toBe(true);
+  expect(reset).toBeGreaterThanOrEqual(1);
+  expect(reset).toBeLessThanOrEqual(WINDOW_SECONDS);
+}
+
+/** 429 with the error envelope (code RATE_LIMITED) and Retry-After in whole seconds. */
+function expectRateLimited(response: InjectResponse): void {
+  expectStatus(response, 429);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = response.json<{ error: { code: string; message: string; request_id: string } }>();
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(body.error).toEqual(
+    expect.objectContaining({
+      code: 'RATE_LIMITED',
+      message: expect.stringMatching(/\S/),
+      request_id: response.headers['x-request-id'],
+    }),
+  );
+  const retryAfter = response.headers['retry-after'];
+  expect(retryAfter).toMatch(/^\d+$/);
+  expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  expect(Number(retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
+}
+
+afterAll(() => stopAllRedisServers());
+
+describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', () => {
+  const MAX = 5;
+  const AUTH_MAX = 3;
+  let t: TestApp;
+  let user: SignedUpUser;
+  let post: { id: string };
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      RATE_LIMIT_MAX: String(MAX),
+      AUTH_RATE_LIMIT_MAX: String(AUTH_MAX),
+      RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
+    user = await signUp(t); // 2 of 127.0.0.1's budget
+    post = await createPost(t, user); // 3
+  });
+  afterAll(() => t.close());
+
+  it('a throttled route sends X-RateLimit-Limit/Remaining/Reset; past RATE_LIMIT_MAX it answers 429 RATE_LIMITED with Retry-After', async () => {
+    const ip = nextIp();
+    for (let sent = 1; sent <= MAX; sent += 1) {
+      const response = await listPosts(t, user, ip);
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - sent);
+    }
+    expectRateLimited(await listPosts(t, user, ip));
+    expectRateLimited(await listPosts(t, user, ip));
+
+    // The budget is the client's: another address is untouched.
+    const other = await listPosts(t, user, nextIp());
+    expectStatus(other, 200);
+    expectRateLimitHeaders(other, MAX, MAX - 1);
+  });
+
+  it('POST /auth/token has its own, stricter budget (AUTH_RATE_LIMIT_MAX)', async () => {
+    const ip = nextIp();
+    const login = () =>
+      send(t, {
+        method: 'POST',
+        url: '/auth/token',
+        ip,
+        payload: { email: user.email, password: user.password },
+      });
+    for (let sent = 1; sent <= AUTH_MAX; sent += 1) {
+      const response = await login();
+      expectStatus(response, 200);
+      expect(response.json<{ data: { access_token: string } }>().data.access_token).toEqual(
+        expect.any(String),
+      );
+    }
+    // Refused even with the right password, while the general budget still has room.
+    expectRateLimited(await login());
+    expectStatus(await listPosts(t, user, ip), 200);
+
+    // Another client can still log in.
+    const elsewhere = await send(t, {
+      method: 'POST',
+      url: '/auth/token',
+      ip: nextIp(),
+      payload: { email: user.email, password: user.password },
+    });
+    expectStatus(elsewhere, 200);
+  });
+
+  it('one budget per client IP across different routes', async () => {
+    const ip = nextIp();
+    const auth = bearer(user.token);
+    const requests: SendOptions[] = [
+      { url: '/posts?per_page=1', ip, headers: auth },
+      { url: `/users/${user.id}`, ip, headers: auth },
+      { url: `/posts/${post.id}`, ip, headers: auth },
+      { url: '/auth/me', ip, headers: auth },
+      { url: `/users/${user.id}/posts`, ip, headers: auth },
+    ];
+    expect(requests).toHaveLength(MAX);
+    for (const [index, request] of requests.entries()) {
+      const response = await send(t, request);
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - 1 - index);
+    }
+    // The next request, on any route, is over the budget; a failed login counts too.
+    expectRateLimited(await send(t, { url: '/users?per_page=1', ip, headers: auth }));
+    expectRateLimited(
+      await send(t, {
+        method: 'POST',
+        url: '/auth/token',
+        ip,
+        payload: { email: user.email, password: 'not the password' },
+      }),
+    );
+  });
+
+  it('/health and /ready are never throttled, and do not use up the budget', async () => {
+    const ip = nextIp();
+    for (let i = 0; i < 4 * MAX; i += 1) {
+      for (const url of ['/health', '/ready']) {
+        const response = await send(t, { url, ip });
+        expectStatus(response, 200);
+        expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    }
+    const response = await listPosts(t, user, ip);
+    expectStatus(response, 200);
+    expectRateLimitHeaders(response, MAX, MAX - 1);
+  });
+
+  it('without TRUST_PROXY a spoofed X-Forwarded-For does not change the bucket', async () => {
+    const ip = nextIp();
+    for (let sent = 1; sent <= MAX; sent += 1) {
+      const response = await listPosts(t, user, ip, { 'x-forwarded-for': `198.51.100.${sent}` });
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - sent);
+    }
+    expectRateLimited(await listPosts(t, user, ip, { 'x-forwarded-for': '198.51.100.99' }));
+  });
+});
+
+describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1)', () => {
+  const MAX = 3;
+  let t: TestApp;
+  let user: SignedUpUser;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      TRUST_PROXY: '127.0.0.1',
+      RATE_LIMIT_MAX: String(MAX),
+      AUTH_RATE_LIMIT_MAX: '100',
+    });
+    user = await signUp(t); // from the proxy itself, without X-Forwarded-For
+  });
+  afterAll(() => t.close());
+
+  it('the client named by X-Forwarded-For has a budget of its own', async () => {
+    const proxy = '127.0.0.1';
+    const first = { 'x-forwarded-for': '198.51.100.1' };
+    for (let sent = 1; sent <= MAX; sent += 1) {
+      const response = await listPosts(t, user, proxy, first);
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - sent);
+    }
+    expectRateLimited(await listPosts(t, user, proxy, first));
+
+    // Another client behind the same proxy is not affected.
+    const second = await listPosts(t, user, proxy, { 'x-forwarded-for': '198.51.100.2' });
+    expectStatus(second, 200);
+    expectRateLimitHeaders(second, MAX, MAX - 1);
+  });
+
+  it('X-Forwarded-For from an address that is not a trusted proxy is ignored', async () => {
+    const ip = nextIp();
+    for (let sent = 1; sent <= MAX; sent += 1) {
+      const response = await listPosts(t, user, ip, {
+        'x-forwarded-for': `198.51.100.${50 + sent}`,
+      });
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - sent);
+    }
+    expectRateLimited(await listPosts(t, user, ip, { 'x-forwarded-for': '198.51.100.99' }));
+  });
+});
+
+describe('two instances sharing one Redis (same REDIS_KEY_PREFIX)', () => {
+  const MAX = 4;
+  let redis: PrivateRedis;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    database = await createTestDatabase();
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      RATE_LIMIT_MAX: String(MAX),
+      AUTH_RATE_LIMIT_MAX: '100',
+    };
+    a = await createTestApp(env, database);
+    b = await createTestApp(env, database);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.stop();
+    await redis?.stop();
+  });
+
+  it('share one budget per client', async () => {
+    const user = await signUp(a);
+    const ip = nextIp();
+    const instances = [a, b, a, b];
+    for (const [index, instance] of instances.entries()) {
+      const response = await listPosts(instance, user, ip);
+      expectStatus(response, 200);
+      expectRateLimitHeaders(response, MAX, MAX - 1 - index);
+    }
+    expectRateLimited(await listPosts(a, user, ip));
+    expectRateLimited(await listPosts(b, user, ip));
+  });
+});
+
+describe('when the Redis of the rate limits is in trouble (a private redis-server per test)', () => {
+  const MAX = 2;
+  let redis: PrivateRedis | undefined;
+  let t: TestApp | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    await redis?.stop();
+    t = undefined;
+    redis = undefined;
+  });
+
+  /** An app counting in a private Redis; a client already over its budget there. */
+  async function setUp() {
+    redis = await startRedisServer();
+    t = await createTestApp({
+      REDIS_URL: redis.url,
+      RATE_LIMIT_MAX: String(MAX),
+      AUTH_RATE_LIMIT_MAX: '100',
+    });
+    const app = t;
+    const user = await signUp(app);
+    const limited = nextIp();
+    for (let sent = 1; sent <= MAX; sent += 1)
+      expectStatus(await listPosts(app, user, limited), 200);
+    expectRateLimited(await listPosts(app, user, limited));
+    return { app, redis, user, limited };
+  }
+
+  async function expectAnswered(app: TestApp, user: SignedUpUser, ips: string[]): Promise<void> {
+    for (const ip of ips) {
+      for (let i = 0; i < 2 * MAX + 1; i += 1) expectStatus(await listPosts(app, user, ip), 200);
+    }
+    const login = await send(app, {
+      method: 'POST',
+      url: '/auth/token',
+      ip: ips[0],
+      payload: { email: user.email, password: user.password },
+    });
+    expectStatus(login, 200);
+  }
+
+  it('killed: requests are let through (fail open), never 500', async () => {
+    const { app, redis, user, limited } = await setUp();
+    await redis.kill();
+    await expectAnswered(app, user, [limited, nextIp()]);
+  });
+
+  it('paused: requests are let through (fail open), never 500', async () => {
+    const { app, redis, user, limited } = await setUp();
+    redis.pause();
+    try {
+      await expectAnswered(app, user, [limited, nextIp()]);
+    } finally {
+      redis.resume();
+    }
+  });
+});

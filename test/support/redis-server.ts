@@ -33,6 +33,8 @@ export interface PrivateRedisOptions {
 }
 
 const running = new Set<ChildProcess>();
+/** Per server: a `sh` that SIGKILLs it when this process dies, however it dies (see watch()). */
+const watchdogs = new WeakMap<ChildProcess, ChildProcess>();
 
 /** Starts redis-server on a free loopback port and waits until it answers PING. */
 export async function startRedisServer(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
@@ -59,7 +61,10 @@ export async function stopAllRedisServers(): Promise<void> {
 
 // Last resort if a test run is torn down without afterAll: never leave servers behind.
 process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) {
+    watchdogs.get(child)?.kill('SIGKILL');
+    child.kill('SIGKILL');
+  }
 });
 
 function handle(port: number, dir: string, first: ChildProcess, persistent: boolean): PrivateRedis {
@@ -105,8 +110,14 @@ async function spawnServer(port: number, dir: string, persistent: boolean): Prom
       reject(new Error(`redis-server exited (code ${code}, signal ${signal})`)),
     );
   });
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    // However it ended, its watchdog must never outlive it (the pid may be reused).
+    watchdogs.get(child)?.kill('SIGKILL');
+    watchdogs.delete(child);
+  });
   try {
+    watch(child);
     await Promise.race([waitForPong(port, 10_000), exited]);
   } catch (error) {
     await killChild(child);
@@ -116,7 +127,28 @@ async function spawnServer(port: number, dir: string, persistent: boolean): Prom
   return child;
 }
 
+/**
+ * 'exit' handlers do not run when the test process is killed (a CI timeout, Jest ending a worker),
+ * and the server would be left running. So a watchdog shell waits on a pipe from this process:
+ * when the pipe closes because this process is gone, it SIGKILLs the server. On an orderly stop
+ * the watchdog is killed first, so it can never signal a pid that has been reused since.
+ */
+function watch(child: ChildProcess): void {
+  if (!child.pid) return;
+  const watchdog = spawn('sh', ['-c', `read _ignored; kill -9 ${child.pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  // Neither the watchdog nor its pipe keeps this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdogs.set(child, watchdog);
+}
+
 async function killChild(child: ChildProcess): Promise<void> {
+  watchdogs.get(child)?.kill('SIGKILL');
+  watchdogs.delete(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL'); // also ends a stopped (SIGSTOP) process

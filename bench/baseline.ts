@@ -95,7 +95,11 @@ async function loadUser(publicId: string): Promise<UserRow | null> {
 /** Cache-aside as ResourceCache does it: one MGET of entry, generation and epoch; fill on a miss. */
 async function cachedUser(publicId: string): Promise<{ value: UserRow; hit: boolean } | null> {
   const key = `${PREFIX}:user:${publicId}`;
-  const [entryText, gen, epoch] = await redis.mGet([key, `${PREFIX}:gen:user:${publicId}`, EPOCH_KEY]);
+  const [entryText, gen, epoch] = await redis.mGet([
+    key,
+    `${PREFIX}:gen:user:${publicId}`,
+    EPOCH_KEY,
+  ]);
   const currentGen = gen ?? NO_TAG;
   const currentEpoch = epoch ?? NO_TAG;
   if (entryText) {
@@ -114,9 +118,7 @@ async function cachedUser(publicId: string): Promise<{ value: UserRow; hit: bool
 
 function fail(reply: FastifyReply, status: number, code: string, message: string): undefined {
   if (status === 401) void reply.header('WWW-Authenticate', 'Bearer');
-  void reply
-    .code(status)
-    .send({ error: { code, message, request_id: reply.request.id } });
+  void reply.code(status).send({ error: { code, message, request_id: reply.request.id } });
   return undefined;
 }
 
@@ -160,7 +162,7 @@ async function authenticate(
   const live = await cachedUser(claims.sub);
   if (!live) return fail(reply, 401, 'UNAUTHORIZED', 'Invalid or missing access token');
   if (!scopes.includes(scope)) return fail(reply, 403, 'FORBIDDEN', 'Missing scope');
-  return { id: live.value.id, publicId: claims.sub, scopes: scopes as string[] };
+  return { id: live.value.id, publicId: claims.sub, scopes };
 }
 
 function presentUser(user: UserRow, viewer: Viewer): object {
@@ -187,7 +189,7 @@ app.addHook('onRequest', (request, reply, done) => {
   done();
 });
 
-app.get('/health', async () => ({ data: { status: 'ok' } }));
+app.get('/health', () => ({ data: { status: 'ok' } }));
 
 app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
   if (!(await rateLimit(request, reply))) return reply;

@@ -61,7 +61,9 @@ export class CursorCodec {
         decipher.final(),
       ]);
       const payload = JSON.parse(plaintext.toString('utf8')) as { list?: unknown; id?: unknown };
-      return payload.list === list && Number.isSafeInteger(payload.id) ? (payload.id as number) : null;
+      return payload.list === list && Number.isSafeInteger(payload.id)
+        ? (payload.id as number)
+        : null;
     } catch {
       return null;
     }

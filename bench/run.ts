@@ -76,10 +76,12 @@ const TRIAL_ENV = Object.fromEntries(
   (env.BENCH_TRIAL_ENV ?? '')
     .split(',')
     .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    .map((pair) => [
+      pair.slice(0, pair.indexOf('=')).trim(),
+      pair.slice(pair.indexOf('=') + 1).trim(),
+    ]),
 ) as Record<string, string>;
 const SCENARIOS = ['health', 'users', 'posts', 'login', 'memory'] as const;
-type Scenario = (typeof SCENARIOS)[number];
 const ONLY = new Set(
   (env.BENCH_ONLY ?? SCENARIOS.join(','))
     .split(',')
@@ -106,7 +108,9 @@ const SERVER_CPU = String(CORE_COUNT - 1);
 const LOAD_CPU = '0';
 
 const startedAt = Date.now();
-const startLoad = loadavg().map((l) => l.toFixed(1)).join(' ');
+const startLoad = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 function log(message: string): void {
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(0).padStart(4);
   console.log(`[${seconds}s] ${message}`);
@@ -401,7 +405,9 @@ function wrkTarget(name: string, label: string, load: Load, proc?: Proc): Target
         const after = await cacheCounters(proc.port);
         const misses = (after.misses - before.misses) / Math.max(1, result.requests);
         const hits = (after.hits - before.hits) / Math.max(1, result.requests);
-        target.notes?.push(`cache per request: ${hits.toFixed(2)} hits, ${misses.toFixed(2)} misses`);
+        target.notes?.push(
+          `cache per request: ${hits.toFixed(2)} hits, ${misses.toFixed(2)} misses`,
+        );
       }
       return result;
     },
@@ -535,7 +541,7 @@ async function cleanRedis(): Promise<number> {
   let deleted = 0;
   try {
     for await (const batch of client.scanIterator({ MATCH: `*${KEY_PREFIX}*`, COUNT: 1000 })) {
-      const keys = (Array.isArray(batch) ? batch : [batch]) as string[];
+      const keys: string[] = Array.isArray(batch) ? batch : [batch];
       if (keys.length > 0) deleted += await client.del(keys);
     }
   } finally {
@@ -597,9 +603,11 @@ function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     '| ' + cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ') + ' |';
-  return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join(
-    '\n',
-  );
+  return [
+    line(header),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /** Median of a figure over the rounds of one target. */
@@ -637,7 +645,13 @@ interface Row {
 
 interface Report {
   rows: Row[];
-  targets: { name: string; label: string; connections: number; rounds: Measurement[]; notes: string[] }[];
+  targets: {
+    name: string;
+    label: string;
+    connections: number;
+    rounds: Measurement[];
+    notes: string[];
+  }[];
   layers: string[][];
   extra: string[];
   memory?: {
@@ -683,7 +697,12 @@ async function main(): Promise<void> {
     freePort(),
   ]);
   const svc = environment.service;
-  const svcSilent = startProc('service-silent', pSilent, SERVICE_MAIN, serviceEnv(pSilent, { LOG_LEVEL: 'silent' }));
+  const svcSilent = startProc(
+    'service-silent',
+    pSilent,
+    SERVICE_MAIN,
+    serviceEnv(pSilent, { LOG_LEVEL: 'silent' }),
+  );
   const svcOtel = startProc(
     'service-otel',
     pOtel,
@@ -697,8 +716,15 @@ async function main(): Promise<void> {
     serviceEnv(pExact, { COUNT_ESTIMATE_THRESHOLD: UNLIMITED }),
   );
   const base = startProc('baseline', pBase, BASELINE_MAIN, baselineEnv(pBase));
-  const baseRl = startProc('baseline-ratelimit', pBaseRl, BASELINE_MAIN, baselineEnv(pBaseRl, { BASELINE_RATE_LIMIT: '1' }));
-  const svcTrial = TRIAL_MAIN ? startProc('service-trial', pTrial, TRIAL_MAIN, serviceEnv(pTrial, TRIAL_ENV)) : undefined;
+  const baseRl = startProc(
+    'baseline-ratelimit',
+    pBaseRl,
+    BASELINE_MAIN,
+    baselineEnv(pBaseRl, { BASELINE_RATE_LIMIT: '1' }),
+  );
+  const svcTrial = TRIAL_MAIN
+    ? startProc('service-trial', pTrial, TRIAL_MAIN, serviceEnv(pTrial, TRIAL_ENV))
+    : undefined;
   await Promise.all([
     ...(svcTrial ? [waitReady(svcTrial, '/ready')] : []),
     waitReady(svcSilent, '/ready'),
@@ -715,7 +741,9 @@ async function main(): Promise<void> {
     const response = await fetch(`http://127.0.0.1:${proc.port}${userPath}`, { headers: auth });
     const body = (await response.json()) as { data?: { id?: string } };
     if (response.status !== 200 || body.data?.id !== seedData.targetUser) {
-      throw new Error(`${proc.name}: GET ${userPath} answered ${response.status} ${JSON.stringify(body)}`);
+      throw new Error(
+        `${proc.name}: GET ${userPath} answered ${response.status} ${JSON.stringify(body)}`,
+      );
     }
   }
   const cursors = new CursorCodec(JWT_SECRET);
@@ -724,16 +752,32 @@ async function main(): Promise<void> {
   // 1. GET /health
   if (ONLY.has('health')) {
     const targets = [
-      wrkTarget('svc', 'service GET /health', { port: svc.port, path: '/health', connections: CONNECTIONS.read }),
-      wrkTarget('base', 'baseline GET /health', { port: base.port, path: '/health', connections: CONNECTIONS.read }),
+      wrkTarget('svc', 'service GET /health', {
+        port: svc.port,
+        path: '/health',
+        connections: CONNECTIONS.read,
+      }),
+      wrkTarget('base', 'baseline GET /health', {
+        port: base.port,
+        path: '/health',
+        connections: CONNECTIONS.read,
+      }),
     ];
     if (svcTrial) {
-      targets.push(wrkTarget('trial', `trial build GET /health (${TRIAL_MAIN})`, { port: svcTrial.port, path: '/health', connections: CONNECTIONS.read }));
+      targets.push(
+        wrkTarget('trial', `trial build GET /health (${TRIAL_MAIN})`, {
+          port: svcTrial.port,
+          path: '/health',
+          connections: CONNECTIONS.read,
+        }),
+      );
     }
     const results = await alternate('health', targets);
     targetSummaries(report, targets, results);
     if (svcTrial) {
-      report.extra.push(`trial build / service, GET /health req/s: ${fmtRatio(paired(results, 'trial', 'svc', rpsRatio))}; trial / baseline: ${fmtRatio(paired(results, 'trial', 'base', rpsRatio))}`);
+      report.extra.push(
+        `trial build / service, GET /health req/s: ${fmtRatio(paired(results, 'trial', 'svc', rpsRatio))}; trial / baseline: ${fmtRatio(paired(results, 'trial', 'base', rpsRatio))}`,
+      );
     }
     const ratio = paired(results, 'svc', 'base', rpsRatio);
     report.rows.push({
@@ -748,32 +792,71 @@ async function main(): Promise<void> {
 
   // 2 and 3. GET /users/:id cached and uncached, with the layers switched off one at a time
   if (ONLY.has('users')) {
-    const read = (port: number, path = userPath): Load => ({ port, path, headers: auth, connections: CONNECTIONS.read });
+    const read = (port: number, path = userPath): Load => ({
+      port,
+      path,
+      headers: auth,
+      connections: CONNECTIONS.read,
+    });
     const fresh = new IdFeed('fresh users', seedData.freshUsers);
     const raw = new IdFeed('raw users', seedData.rawUsers);
     const targets = [
-      wrkTarget('svc-cached', 'service GET /users/:id, cache hit (LOG_LEVEL=info)', read(svc.port), svc),
+      wrkTarget(
+        'svc-cached',
+        'service GET /users/:id, cache hit (LOG_LEVEL=info)',
+        read(svc.port),
+        svc,
+      ),
       wrkTarget('base-cached', 'baseline GET /users/:id, cache hit', read(base.port)),
-      wrkTarget('svc-silent', 'service, cache hit, LOG_LEVEL=silent', read(svcSilent.port), svcSilent),
-      wrkTarget('svc-otel', 'service, cache hit, OTLP export to a local dummy collector', read(svcOtel.port), svcOtel),
-      wrkTarget('base-ratelimit', 'baseline, cache hit, plus the rate-limit EVAL', read(baseRl.port)),
+      wrkTarget(
+        'svc-silent',
+        'service, cache hit, LOG_LEVEL=silent',
+        read(svcSilent.port),
+        svcSilent,
+      ),
+      wrkTarget(
+        'svc-otel',
+        'service, cache hit, OTLP export to a local dummy collector',
+        read(svcOtel.port),
+        svcOtel,
+      ),
+      wrkTarget(
+        'base-ratelimit',
+        'baseline, cache hit, plus the rate-limit EVAL',
+        read(baseRl.port),
+      ),
       wrkTarget(
         'svc-uncached',
         'service GET /users/:id, a never-read user each request (cache miss)',
         { ...read(svc.port, '/users/'), ids: fresh },
         svc,
       ),
-      wrkTarget('base-raw', 'baseline GET /raw/users/:id (raw pg, no cache)', { ...read(base.port, '/raw/users/'), ids: raw }),
+      wrkTarget('base-raw', 'baseline GET /raw/users/:id (raw pg, no cache)', {
+        ...read(base.port, '/raw/users/'),
+        ids: raw,
+      }),
     ];
     if (svcTrial) {
-      targets.push(wrkTarget('trial-cached', `trial build GET /users/:id cache hit (${TRIAL_MAIN})`, read(svcTrial.port), svcTrial));
+      targets.push(
+        wrkTarget(
+          'trial-cached',
+          `trial build GET /users/:id cache hit (${TRIAL_MAIN})`,
+          read(svcTrial.port),
+          svcTrial,
+        ),
+      );
     }
     const results = await alternate('users', targets);
     targetSummaries(report, targets, results);
     if (svcTrial) {
-      report.extra.push(`trial build / service, cached GET /users/:id req/s: ${fmtRatio(paired(results, 'trial-cached', 'svc-cached', rpsRatio))}; trial / baseline: ${fmtRatio(paired(results, 'trial-cached', 'base-cached', rpsRatio))}`);
+      report.extra.push(
+        `trial build / service, cached GET /users/:id req/s: ${fmtRatio(paired(results, 'trial-cached', 'svc-cached', rpsRatio))}; trial / baseline: ${fmtRatio(paired(results, 'trial-cached', 'base-cached', rpsRatio))}`,
+      );
     }
-    if (fresh.wrapped) report.extra.push('WARNING: the uncached scenario ran out of fresh users and reused some (cache hits): raise BENCH_USERS');
+    if (fresh.wrapped)
+      report.extra.push(
+        'WARNING: the uncached scenario ran out of fresh users and reused some (cache hits): raise BENCH_USERS',
+      );
     const cached = paired(results, 'svc-cached', 'base-cached', rpsRatio);
     const uncached = paired(results, 'svc-uncached', 'base-raw', rpsRatio);
     const hitVsMiss = paired(results, 'svc-cached', 'svc-uncached', rpsRatio);
@@ -804,14 +887,44 @@ async function main(): Promise<void> {
       },
     );
     const svcMicros = 1e6 / med(results, 'svc-cached', (m) => m.rps);
-    const layer = (name: string, how: string, micros: number, share: number): string[] => [
-      name,
-      how,
-      Number.isFinite(micros) ? micros.toFixed(0) : 'n/a',
-      pct(share),
+    // Each layer's cost is a difference of two noisy figures: show the rounds, and say when their
+    // signs disagree (the layer costs less than the noise can resolve).
+    const perRound = (a: string, b: string): number[] => {
+      const xs = results.get(a) ?? [];
+      const ys = results.get(b) ?? [];
+      return xs.map((x, i) => extraMicros(x, ys[i]));
+    };
+    const layerPair: Record<string, [string, string]> = {};
+    const layer = (name: string, how: string, micros: number, share: number): string[] => {
+      const [a, b] = layerPair[name] ?? ['', ''];
+      const rounds = a ? perRound(a, b) : [];
+      const mixed = rounds.some((r) => r > 0) && rounds.some((r) => r < 0);
+      return [
+        name,
+        how,
+        Number.isFinite(micros) ? micros.toFixed(0) : 'n/a',
+        mixed ? `${pct(share)} (within noise)` : pct(share),
+        rounds.map((r) => r.toFixed(0)).join(' / '),
+      ];
+    };
+    layerPair['request logging (pino-http, info, to a file)'] = ['svc-cached', 'svc-silent'];
+    layerPair['tracing (OpenTelemetry SDK, http+pg+redis, OTLP export)'] = [
+      'svc-otel',
+      'svc-cached',
+    ];
+    layerPair['rate limiting (one Redis EVAL per request)'] = ['base-ratelimit', 'base-cached'];
+    layerPair['the rest: Nest pipeline, guards, cache-manager/Keyv, metrics'] = [
+      'svc-silent',
+      'base-ratelimit',
     ];
     report.layers.push(
-      ['(whole request, service)', 'cache hit, LOG_LEVEL=info, no tracing', svcMicros.toFixed(0), '100%'],
+      [
+        '(whole request, service)',
+        'cache hit, LOG_LEVEL=info, no tracing',
+        svcMicros.toFixed(0),
+        '100%',
+        '',
+      ],
       layer(
         'request logging (pino-http, info, to a file)',
         'LOG_LEVEL=info vs silent',
@@ -830,7 +943,13 @@ async function main(): Promise<void> {
         paired(results, 'base-ratelimit', 'base-cached', extraMicros),
         paired(results, 'base-ratelimit', 'base-cached', extraMicros) / svcMicros,
       ),
-      ['validation (global ValidationPipe)', 'not switchable; GET /users/:id has no DTO (ParseUUIDPipe only)', '-', '-'],
+      [
+        'validation (global ValidationPipe)',
+        'not switchable; GET /users/:id has no DTO (ParseUUIDPipe only)',
+        '-',
+        '-',
+        '',
+      ],
       layer(
         'the rest: Nest pipeline, guards, cache-manager/Keyv, metrics',
         'service silent vs baseline with the EVAL',
@@ -844,12 +963,19 @@ async function main(): Promise<void> {
         1e6 / med(results, 'base-cached', (m) => m.rps) / svcMicros,
       ),
     );
-    report.extra.push(`OTLP collector received ${collector.requests} export requests, ${(collector.bytes / 1e6).toFixed(1)} MB`);
+    report.extra.push(
+      `OTLP collector received ${collector.requests} export requests, ${(collector.bytes / 1e6).toFixed(1)} MB`,
+    );
   }
 
   // 4. GET /posts on a million rows: first page, a page ~999,000 deep, and what meta.total costs
   if (ONLY.has('posts') && seedData.deepPostId > 0) {
-    const posts = (port: number, path: string): Load => ({ port, path, headers: auth, connections: CONNECTIONS.posts });
+    const posts = (port: number, path: string): Load => ({
+      port,
+      path,
+      headers: auth,
+      connections: CONNECTIONS.posts,
+    });
     const deepPath = `/posts?cursor=${deepCursor}`;
     for (const proc of [svc, base]) {
       const response = await fetch(`http://127.0.0.1:${proc.port}${deepPath}`, { headers: auth });
@@ -859,10 +985,26 @@ async function main(): Promise<void> {
       }
     }
     const targets = [
-      wrkTarget('svc-first', 'service GET /posts (first page, total estimated)', posts(svc.port, '/posts')),
-      wrkTarget('svc-deep', `service GET /posts?cursor=… (depth ${DEEP_PAGE_DEPTH.toLocaleString('en')})`, posts(svc.port, deepPath)),
-      wrkTarget('base-first', 'baseline GET /posts (first page, total estimated)', posts(base.port, '/posts')),
-      wrkTarget('base-first-nototal', 'baseline GET /posts without counting', posts(base.port, '/posts-without-total')),
+      wrkTarget(
+        'svc-first',
+        'service GET /posts (first page, total estimated)',
+        posts(svc.port, '/posts'),
+      ),
+      wrkTarget(
+        'svc-deep',
+        `service GET /posts?cursor=… (depth ${DEEP_PAGE_DEPTH.toLocaleString('en')})`,
+        posts(svc.port, deepPath),
+      ),
+      wrkTarget(
+        'base-first',
+        'baseline GET /posts (first page, total estimated)',
+        posts(base.port, '/posts'),
+      ),
+      wrkTarget(
+        'base-first-nototal',
+        'baseline GET /posts without counting',
+        posts(base.port, '/posts-without-total'),
+      ),
     ];
     const results = await alternate('posts', targets);
     targetSummaries(report, targets, results);
@@ -872,43 +1014,9 @@ async function main(): Promise<void> {
     const withTotal = results.get('base-first') ?? [];
     const withoutTotal = results.get('base-first-nototal') ?? [];
     const serviceFirst = results.get('svc-first') ?? [];
-    const totalShare = median(
+    const totalShareHttp = median(
       withTotal.map((x, i) => extraMicros(x, withoutTotal[i]) / (1e6 / serviceFirst[i].rps)),
     );
-    const totalShareOfBaseline = paired(results, 'base-first', 'base-first-nototal', (x, y) => y.rps / x.rps - 1);
-    report.rows.push(
-      {
-        id: '4a',
-        scenario: `GET /posts page at depth ${DEEP_PAGE_DEPTH.toLocaleString('en')} / first page, p50 latency`,
-        measured: `${fmtRatio(deepVsFirst)} (${fmtMs(med(results, 'svc-deep', (m) => m.p50))} ms / ${fmtMs(med(results, 'svc-first', (m) => m.p50))} ms)`,
-        value: deepVsFirst,
-        target: '<= 1.20',
-        met: deepVsFirst <= 1.2,
-      },
-      {
-        id: '4b',
-        scenario: 'meta.total (planner estimate) added to a GET /posts request',
-        measured:
-          `${pct(totalShare)} of the service request (${paired(results, 'base-first', 'base-first-nototal', extraMicros).toFixed(0)} µs, ` +
-          `priced in the baseline with/without the count query; ${pct(totalShareOfBaseline)} of the baseline's request)`,
-        value: totalShare,
-        target: '<= 10%',
-        met: totalShare <= 0.1,
-      },
-    );
-    const svcVsBase = paired(results, 'svc-first', 'base-first', rpsRatio);
-    report.extra.push(`GET /posts first page, service / baseline req/s: ${fmtRatio(svcVsBase)} (no target)`);
-
-    // The exact count, once, at low concurrency: what the estimate saves.
-    log('posts: exact count (COUNT_ESTIMATE_THRESHOLD above the table size), one measurement');
-    const exact = wrkTarget(
-      'svc-exact-count',
-      'service GET /posts, COUNT_ESTIMATE_THRESHOLD=1e9 (exact COUNT of 1M rows)',
-      { port: svcExact.port, path: '/posts', headers: auth, connections: CONNECTIONS.exactCount },
-    );
-    const exactResult = await exact.measure(DURATION);
-    targetSummaries(report, [exact], new Map([['svc-exact-count', [exactResult]]]));
-
     // The queries alone, straight through pg (sequential, median of repeated executions).
     const timeQuery = async (sql: string, params: unknown[], times: number): Promise<number> => {
       const samples: number[] = [];
@@ -940,6 +1048,48 @@ async function main(): Promise<void> {
       [],
       3,
     );
+    // meta.total's cost: the estimate query alone (a whole loopback round trip, so an upper bound
+    // of the work it adds) over the service's µs per first-page request. The HTTP-level price (the
+    // baseline with and without it) is printed too, but it is a difference of two noisy figures.
+    const serviceFirstMicros = 1e6 / med(results, 'svc-first', (m) => m.rps);
+    const totalShare = (estimateMs * 1000) / serviceFirstMicros;
+    const httpRounds = withTotal.map((x, i) => extraMicros(x, withoutTotal[i]));
+    const httpMixed = httpRounds.some((r) => r > 0) && httpRounds.some((r) => r < 0);
+    report.rows.push(
+      {
+        id: '4a',
+        scenario: `GET /posts page at depth ${DEEP_PAGE_DEPTH.toLocaleString('en')} / first page, p50 latency`,
+        measured: `${fmtRatio(deepVsFirst)} (${fmtMs(med(results, 'svc-deep', (m) => m.p50))} ms / ${fmtMs(med(results, 'svc-first', (m) => m.p50))} ms)`,
+        value: deepVsFirst,
+        target: '<= 1.20',
+        met: deepVsFirst <= 1.2,
+      },
+      {
+        id: '4b',
+        scenario: 'meta.total (planner estimate) added to a GET /posts request',
+        measured:
+          `${pct(totalShare)} (estimate query alone ${(estimateMs * 1000).toFixed(0)} µs / service request ${serviceFirstMicros.toFixed(0)} µs); ` +
+          `over HTTP ${pct(totalShareHttp)} (${httpRounds.map((r) => r.toFixed(0)).join(' / ')} µs per round, baseline with/without${httpMixed ? ', within noise' : ''})`,
+        value: totalShare,
+        target: '<= 10%',
+        met: totalShare <= 0.1,
+      },
+    );
+    const svcVsBase = paired(results, 'svc-first', 'base-first', rpsRatio);
+    report.extra.push(
+      `GET /posts first page, service / baseline req/s: ${fmtRatio(svcVsBase)} (no target)`,
+    );
+
+    // The exact count, once, at low concurrency: what the estimate saves.
+    log('posts: exact count (COUNT_ESTIMATE_THRESHOLD above the table size), one measurement');
+    const exact = wrkTarget(
+      'svc-exact-count',
+      'service GET /posts, COUNT_ESTIMATE_THRESHOLD=1e9 (exact COUNT of 1M rows)',
+      { port: svcExact.port, path: '/posts', headers: auth, connections: CONNECTIONS.exactCount },
+    );
+    const exactResult = await exact.measure(DURATION);
+    targetSummaries(report, [exact], new Map([['svc-exact-count', [exactResult]]]));
+
     report.extra.push(
       `posts queries alone through pg (sequential, median; includes the loopback round trip): ` +
         `first page ${fmtMs(firstMs)} ms, deep page ${fmtMs(deepMs)} ms, ` +
@@ -954,7 +1104,7 @@ async function main(): Promise<void> {
       name: 'argon2-raw',
       label: `raw @node-rs/argon2 verify on the server core, back to back (${CONNECTIONS.login} queued, 1 thread)`,
       connections: CONNECTIONS.login,
-      async measure(seconds) {
+      measure(seconds) {
         const [command, args] = pinned(SERVER_CPU, process.execPath, [
           ARGON2_RATE_MAIN,
           String(CONNECTIONS.login),
@@ -968,8 +1118,14 @@ async function main(): Promise<void> {
           env: { ...env, UV_THREADPOOL_SIZE: '1' },
         });
         const line = result.stdout.trim().split('\n').pop() ?? '';
-        const raw = JSON.parse(line) as { verifies: number; seconds: number; rate: number; p50_ms: number; p99_ms: number };
-        return {
+        const raw = JSON.parse(line) as {
+          verifies: number;
+          seconds: number;
+          rate: number;
+          p50_ms: number;
+          p99_ms: number;
+        };
+        return Promise.resolve({
           rps: raw.rate,
           requests: raw.verifies,
           seconds: raw.seconds,
@@ -977,36 +1133,46 @@ async function main(): Promise<void> {
           p90: Number.NaN,
           p99: raw.p99_ms,
           errors: 0,
-        };
+        });
       },
     };
     const targets = [
-      wrkTarget('svc-login', 'service POST /auth/token (argon2id verify, refresh token insert, JWT sign)', {
-        port: svc.port,
-        path: '/auth/token',
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
-        connections: CONNECTIONS.login,
-      }),
-      argon2,
-    ];
-    if (svcTrial) {
-      targets.push(
-        wrkTarget('trial-login', `trial build POST /auth/token (${TRIAL_MAIN} ${env.BENCH_TRIAL_ENV ?? ''})`, {
-          port: svcTrial.port,
+      wrkTarget(
+        'svc-login',
+        'service POST /auth/token (argon2id verify, refresh token insert, JWT sign)',
+        {
+          port: svc.port,
           path: '/auth/token',
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
           connections: CONNECTIONS.login,
-        }),
+        },
+      ),
+      argon2,
+    ];
+    if (svcTrial) {
+      targets.push(
+        wrkTarget(
+          'trial-login',
+          `trial build POST /auth/token (${TRIAL_MAIN} ${env.BENCH_TRIAL_ENV ?? ''})`,
+          {
+            port: svcTrial.port,
+            path: '/auth/token',
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
+            connections: CONNECTIONS.login,
+          },
+        ),
       );
     }
     const results = await alternate('login', targets);
     targetSummaries(report, targets, results);
     if (svcTrial) {
-      report.extra.push(`trial build / service, POST /auth/token: ${fmtRatio(paired(results, 'trial-login', 'svc-login', rpsRatio))}; trial / raw argon2: ${fmtRatio(paired(results, 'trial-login', 'argon2-raw', rpsRatio))}`);
+      report.extra.push(
+        `trial build / service, POST /auth/token: ${fmtRatio(paired(results, 'trial-login', 'svc-login', rpsRatio))}; trial / raw argon2: ${fmtRatio(paired(results, 'trial-login', 'argon2-raw', rpsRatio))}`,
+      );
     }
     const ratio = paired(results, 'svc-login', 'argon2-raw', rpsRatio);
     report.rows.push({
@@ -1021,8 +1187,15 @@ async function main(): Promise<void> {
 
   // 6. RSS over a sustained cached read
   if (ONLY.has('memory')) {
-    const memoryLoad: Load = { port: svc.port, path: userPath, headers: auth, connections: CONNECTIONS.read };
-    log(`memory: ${MEMORY_WARMUP} s of load to reach the working heap, then ${MEMORY_SECONDS} s with RSS sampled every second`);
+    const memoryLoad: Load = {
+      port: svc.port,
+      path: userPath,
+      headers: auth,
+      connections: CONNECTIONS.read,
+    };
+    log(
+      `memory: ${MEMORY_WARMUP} s of load to reach the working heap, then ${MEMORY_SECONDS} s with RSS sampled every second`,
+    );
     const idle = rssMb(svc.pid);
     await runWrk(memoryLoad, MEMORY_WARMUP);
     const samples: { t: number; rss: number }[] = [{ t: 0, rss: rssMb(svc.pid) }];
@@ -1060,8 +1233,12 @@ async function main(): Promise<void> {
   }
 
   // Request logging really was on: count the service's request lines.
-  const logged = readFileSync(svc.logFile, 'utf8').split('\n').filter((l) => l.includes('"route":"/users/:id"')).length;
-  report.extra.push(`service (LOG_LEVEL=info) wrote ${logged.toLocaleString('en')} request log lines for GET /users/:id to its log file`);
+  const logged = readFileSync(svc.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"route":"/users/:id"')).length;
+  report.extra.push(
+    `service (LOG_LEVEL=info) wrote ${logged.toLocaleString('en')} request log lines for GET /users/:id to its log file`,
+  );
 
   printReport(report);
   writeFileSync(RESULTS_FILE, JSON.stringify({ settings: settingsSummary(), ...report }, null, 2));
@@ -1081,7 +1258,8 @@ function settingsSummary(): Record<string, unknown> {
 }
 
 function machineSummary(): string[] {
-  const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const cpuModel =
+    /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   return [
     `machine: ${CORE_COUNT} cores (${cpuModel}), node ${process.version}, ${(wrk.stdout || wrk.stderr).split('\n')[0].trim()}`,
@@ -1089,7 +1267,9 @@ function machineSummary(): string[] {
       ? `pinning: servers on CPU ${SERVER_CPU}, wrk and this harness on CPU ${LOAD_CPU} (taskset); PostgreSQL and Redis unpinned`
       : 'pinning: none (fewer than 2 cores or no taskset): figures are less comparable',
     `each measurement ${DURATION} s after a ${WARMUP} s warm-up per target; ${ROUNDS} rounds, order alternating; medians`,
-    `load average at start ${startLoad}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine compete for both cores)`,
+    `load average at start ${startLoad}, now ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (other processes on the machine compete for both cores)`,
   ];
 }
 
@@ -1099,7 +1279,13 @@ function printReport(report: Report): void {
   console.log(
     table(
       ['#', 'scenario', 'measured', 'target', 'result'],
-      report.rows.map((r) => [r.id, r.scenario, r.measured, r.target, r.met === null ? '-' : r.met ? 'met' : 'NOT MET']),
+      report.rows.map((r) => [
+        r.id,
+        r.scenario,
+        r.measured,
+        r.target,
+        r.met === null ? '-' : r.met ? 'met' : 'NOT MET',
+      ]),
     ),
   );
   console.log('\n== Each target (medians over rounds) ==\n');
@@ -1112,7 +1298,9 @@ function printReport(report: Report): void {
           t.name,
           t.label,
           String(t.connections),
-          t.name.endsWith('login') || t.name === 'argon2-raw' || t.name === 'svc-exact-count' ? rps.toFixed(1) : fmtRps(rps),
+          t.name.endsWith('login') || t.name === 'argon2-raw' || t.name === 'svc-exact-count'
+            ? rps.toFixed(1)
+            : fmtRps(rps),
           fmtMs(median(t.rounds.map((m) => m.p50))),
           fmtMs(median(t.rounds.map((m) => m.p99))),
           t.rounds.map((m) => (m.rps < 1000 ? m.rps.toFixed(1) : fmtRps(m.rps))).join(' / '),
@@ -1123,8 +1311,15 @@ function printReport(report: Report): void {
     ),
   );
   if (report.layers.length > 0) {
-    console.log('\n== Where the time of a cached GET /users/:id goes (server µs per request = 1e6 / req/s on one core) ==\n');
-    console.log(table(['layer', 'how measured', 'µs/request', 'share of the service request'], report.layers));
+    console.log(
+      '\n== Where the time of a cached GET /users/:id goes (server µs per request = 1e6 / req/s on one core) ==\n',
+    );
+    console.log(
+      table(
+        ['layer', 'how measured', 'µs/request', 'share of the service request', 'µs per round'],
+        report.layers,
+      ),
+    );
   }
   if (report.memory) {
     const m = report.memory;
@@ -1134,7 +1329,8 @@ function printReport(report: Report): void {
         every10.map((s) => `t=${s.t.toFixed(0)}s ${s.rss.toFixed(1)}`).join(', '),
     );
   }
-  if (report.extra.length > 0) console.log('\n' + report.extra.map((line) => `- ${line}`).join('\n'));
+  if (report.extra.length > 0)
+    console.log('\n' + report.extra.map((line) => `- ${line}`).join('\n'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1149,12 +1345,16 @@ interface Environment {
 
 async function prepare(withPosts: boolean, serviceNodeArgs: string[] = []): Promise<Environment> {
   for (const file of [SERVICE_MAIN, BASELINE_MAIN, ARGON2_RATE_MAIN]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run bench\` (it builds first)`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: run \`npm run bench\` (it builds first)`);
   }
   if (spawnSync('wrk', ['--version']).error) {
-    throw new Error('wrk is not installed: apt-get install -y wrk (Debian package), then run again');
+    throw new Error(
+      'wrk is not installed: apt-get install -y wrk (Debian package), then run again',
+    );
   }
-  if (PINNED) spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  if (PINNED)
+    spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   workDir = mkdtempSync(join(tmpdir(), 'users-posts-bench-'));
   log(machineSummary()[0]);
   log(`database ${DATABASE}, Redis ${REDIS_URL} prefix ${KEY_PREFIX}, logs in ${workDir}`);
@@ -1164,7 +1364,13 @@ async function prepare(withPosts: boolean, serviceNodeArgs: string[] = []): Prom
   environmentDb = db;
   const port = await freePort();
   // The first instance applies the migrations; the others start after it.
-  const service = startProc('service', port, SERVICE_MAIN, serviceEnv(port, { RUN_MIGRATIONS: 'true' }), serviceNodeArgs);
+  const service = startProc(
+    'service',
+    port,
+    SERVICE_MAIN,
+    serviceEnv(port, { RUN_MIGRATIONS: 'true' }),
+    serviceNodeArgs,
+  );
   await waitReady(service, '/ready');
   log(`service ready (migrations applied); seeding ${USERS.toLocaleString('en')} users`);
   const seedData = await seed(db, withPosts);
@@ -1220,7 +1426,14 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-const PROFILE_SCENARIOS = ['health', 'users-cached', 'users-uncached', 'posts-first', 'posts-deep', 'login'];
+const PROFILE_SCENARIOS = [
+  'health',
+  'users-cached',
+  'users-uncached',
+  'posts-first',
+  'posts-deep',
+  'login',
+];
 
 /**
  * Runs one scenario against a service started with `node --cpu-prof`, then prints the frames with
@@ -1238,7 +1451,12 @@ async function profile(scenario: string): Promise<void> {
   const auth = { Authorization: `Bearer ${token}` };
   const loads: Record<string, Load> = {
     health: { port: service.port, path: '/health', connections: CONNECTIONS.read },
-    'users-cached': { port: service.port, path: `/users/${seedData.targetUser}`, headers: auth, connections: CONNECTIONS.read },
+    'users-cached': {
+      port: service.port,
+      path: `/users/${seedData.targetUser}`,
+      headers: auth,
+      connections: CONNECTIONS.read,
+    },
     'users-uncached': {
       port: service.port,
       path: '/users/',
@@ -1246,7 +1464,12 @@ async function profile(scenario: string): Promise<void> {
       connections: CONNECTIONS.read,
       ids: new IdFeed('fresh users', seedData.freshUsers),
     },
-    'posts-first': { port: service.port, path: '/posts', headers: auth, connections: CONNECTIONS.posts },
+    'posts-first': {
+      port: service.port,
+      path: '/posts',
+      headers: auth,
+      connections: CONNECTIONS.posts,
+    },
     'posts-deep': {
       port: service.port,
       path: `/posts?cursor=${seedData.deepPostId > 0 ? new CursorCodec(JWT_SECRET).encode('posts', seedData.deepPostId) : ''}`,
@@ -1274,8 +1497,14 @@ async function profile(scenario: string): Promise<void> {
   mkdirSync(HERE, { recursive: true });
   copyFileSync(source, kept);
   rmSync(source, { force: true });
-  log(`${fmtRps(result.rps)} req/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms under the profiler`);
-  summariseProfile(JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile, PROFILE_SECONDS * 1000, tailMs);
+  log(
+    `${fmtRps(result.rps)} req/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms under the profiler`,
+  );
+  summariseProfile(
+    JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile,
+    PROFILE_SECONDS * 1000,
+    tailMs,
+  );
   console.log(`\nprofile: ${kept} (open in Chrome DevTools > Performance, or speedscope)`);
 }
 
@@ -1329,7 +1558,9 @@ function summariseProfile(profile: CpuProfile, loadMs: number, tailMs: number): 
     packages.set(pkg, (packages.get(pkg) ?? 0) + delta);
   }
   const busy = total / (total + idle);
-  console.log(`\nload window: ${(total / 1000).toFixed(0)} ms on the main thread busy, ${pct(busy)} of the window`);
+  console.log(
+    `\nload window: ${(total / 1000).toFixed(0)} ms on the main thread busy, ${pct(busy)} of the window`,
+  );
   const top = (map: Map<string, number>, n: number): string[][] =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -1357,7 +1588,7 @@ try {
   await main();
   log(`done in ${((Date.now() - mainTimer) / 1000).toFixed(0)} s`);
 } catch (error) {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 } finally {
   await cleanup(environmentDb);

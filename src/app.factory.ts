@@ -1,3 +1,4 @@
+import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -47,6 +48,12 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     // The route template (never the raw URL) for the request log line.
     (request.raw as RoutedRequest).routeTemplate = request.routeOptions.url;
     done();
+  });
+  // An unknown route is 404 before its body is read (Fastify parses it even there): never a 400,
+  // 413 or 415 for a body that no route takes. After the hook above, for the X-Request-Id.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
+    else done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -213,6 +213,36 @@ describe('the OpenAPI document', () => {
       }
     });
 
+    // Found by the contract check: Fastify's router answered these itself (414 and 400, in a body
+    // of its own, without X-Request-Id), before any route or filter.
+    it.each([
+      ['an id over the router parameter limit', `/users/${'a'.repeat(3000)}`],
+      ['an id with bad percent-encoding', '/posts/%E0%A4%A'],
+      ['a nested path with bad percent-encoding', '/users/%zz/posts'],
+    ])('answers 404 NOT_FOUND in the envelope for %s', async (_name, url) => {
+      const response = await t.request({ method: 'GET', url });
+      const error = expectError(response, 404, 'NOT_FOUND');
+      expect(error.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    // Found by the fuzzing: Fastify read the body of a request to an unknown route first.
+    it.each([
+      ['PUT', '/users', JSON.stringify({ x: 'y'.repeat(200_000) }), 'application/json'],
+      ['POST', '/nowhere', '{"unterminated": ', 'application/json'],
+      ['PATCH', '/posts', '<a/>', 'application/xml'],
+    ])(
+      'answers 404 for %s %s (an unknown route) whatever its body',
+      async (method, url, payload, type) => {
+        const response = await t.request({
+          method: method as 'PUT' | 'POST' | 'PATCH',
+          url,
+          payload,
+          headers: { 'content-type': type },
+        });
+        expectError(response, 404, 'NOT_FOUND');
+      },
+    );
+
     it('leaves them out of the document the tests check responses against', () => {
       const document = buildOpenApiDocument(t.app, { docs: t.config.docsEnabled });
       expect(Object.keys(document.paths)).not.toContain('/docs');

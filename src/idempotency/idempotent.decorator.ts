@@ -1,5 +1,5 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { ApiResponseHeader } from '../common/http/openapi-document.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
@@ -19,6 +19,12 @@ export function Idempotent(): MethodDecorator {
     }),
     ApiConflictResponse({
       description: 'CONFLICT: a request with this Idempotency-Key is still being processed',
+      type: ErrorEnvelopeDto,
+    }),
+    ApiUnprocessableEntityResponse({
+      description:
+        'VALIDATION_ERROR: the body breaks a rule, or has an unknown field; or the ' +
+        'Idempotency-Key is malformed, or was already used with another body',
       type: ErrorEnvelopeDto,
     }),
     ApiResponseHeader(201, 'Idempotent-Replayed', {

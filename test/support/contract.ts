@@ -258,12 +258,12 @@ function closed(schema: Json): Json {
   return copy;
 }
 
-/** `/users/{id}/posts` → /^\/users\/[^/]+\/posts$/ */
+/** `/users/{id}/posts` → /^\/users\/[^/]*\/posts$/ (Fastify's router takes an empty parameter too). */
 function templatePattern(template: string): RegExp {
   const source = template
     .split('/')
     .map((segment) =>
-      segment.startsWith('{') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      segment.startsWith('{') ? '[^/]*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('/');
   return new RegExp(`^${source}$`);

@@ -15,6 +15,7 @@ export interface Schema {
   nullable?: boolean;
   minLength?: number;
   maxLength?: number;
+  pattern?: string;
   minimum?: number;
   maximum?: number;
   items?: Schema;
@@ -56,14 +57,25 @@ const emailArbitrary = fc
   .tuple(fc.stringMatching(/^[a-z0-9]{1,24}$/), fc.constantFrom('example.com', 'example.org'))
   .map(([local, domain]) => `fuzz-${local}@${domain}`);
 
-/** A value the schema accepts. */
-export function validValue(document: OpenAPIObject, raw: Schema): fc.Arbitrary<unknown> {
+/**
+ * A value the schema accepts. `hints`: known good values for object properties by name (a real
+ * email and password, say), drawn as often as generated ones.
+ */
+export function validValue(
+  document: OpenAPIObject,
+  raw: Schema,
+  hints: Record<string, unknown[]> = {},
+): fc.Arbitrary<unknown> {
   const schema = resolve(document, raw);
-  const value = validNonNull(document, schema);
+  const value = validNonNull(document, schema, hints);
   return schema.nullable ? fc.option(value, { nil: null }) : value;
 }
 
-function validNonNull(document: OpenAPIObject, schema: Schema): fc.Arbitrary<unknown> {
+function validNonNull(
+  document: OpenAPIObject,
+  schema: Schema,
+  hints: Record<string, unknown[]> = {},
+): fc.Arbitrary<unknown> {
   if (schema.enum) return fc.constantFrom(...schema.enum);
   switch (schema.type) {
     case 'string':
@@ -86,7 +98,7 @@ function validNonNull(document: OpenAPIObject, schema: Schema): fc.Arbitrary<unk
       return fc.array(validValue(document, items), { maxLength: 5 });
     }
     default:
-      return validObject(document, schema);
+      return validObject(document, schema, hints);
   }
 }
 
@@ -112,15 +124,22 @@ function validString(schema: Schema): fc.Arbitrary<string> {
           // Emails and names are trimmed before validation: keep valid strings valid after it.
           .map((text) => text.trim())
           .filter((text) => text.length >= minLength)
+          .filter((text) => !schema.pattern || new RegExp(schema.pattern, 'u').test(text))
       );
   }
 }
 
-function validObject(document: OpenAPIObject, schema: Schema): fc.Arbitrary<unknown> {
+function validObject(
+  document: OpenAPIObject,
+  schema: Schema,
+  hints: Record<string, unknown[]> = {},
+): fc.Arbitrary<unknown> {
   const properties = schema.properties ?? {};
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, property] of Object.entries(properties)) {
-    model[name] = validValue(document, property);
+    const generated = validValue(document, property);
+    const known = hints[name];
+    model[name] = known?.length ? fc.oneof(generated, fc.constantFrom(...known)) : generated;
   }
   return fc.record(model, { requiredKeys: schema.required ?? [] });
 }
@@ -141,7 +160,6 @@ export function wrongType(document: OpenAPIObject, raw: Schema): fc.Arbitrary<un
   const others = Object.entries(all)
     .filter(([type]) => type !== own && !(own === 'number' && type === 'integer'))
     .filter(([type]) => !(type === 'null' && schema.nullable))
-    // A string schema with an enum or a format refuses other strings too.
     .map(([, arbitrary]) => arbitrary);
   return fc.oneof(...others);
 }
@@ -166,6 +184,10 @@ export function invalidValue(document: OpenAPIObject, raw: Schema): fc.Arbitrary
     if (schema.enum)
       options.push(fc.string({ maxLength: 12 }).filter((s) => !schema.enum?.includes(s)));
     if (schema.format === 'email') options.push(fc.constantFrom('not-an-email', '@', 'a@', 'a@b'));
+    if (schema.pattern) {
+      const pattern = new RegExp(schema.pattern, 'u');
+      options.push(fc.string({ maxLength: 20 }).filter((text) => !pattern.test(text)));
+    }
   }
   if (schema.type === 'integer') {
     if (schema.minimum !== undefined) options.push(fc.constant(schema.minimum - 1));

@@ -105,7 +105,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   429: 'RATE_LIMITED: over the rate limit; retry after Retry-After seconds',
   431: 'REQUEST_HEADER_FIELDS_TOO_LARGE: request headers over 16 KiB; the connection is closed',
   500: 'INTERNAL_ERROR: anything unexpected (never a stack trace, SQL or driver text)',
-  503: 'SERVICE_UNAVAILABLE: the database is unreachable, or the instance is shutting down',
+  503: 'SERVICE_UNAVAILABLE: the database is unreachable',
 };
 
 /** Name of the error schema of a status: NOT_FOUND is `NotFoundError`. */
@@ -129,10 +129,12 @@ const HEADERS: Readonly<Record<string, HeaderObject>> = {
     description:
       "On every response: the caller's X-Request-Id if well formed (1-128 chars of [A-Za-z0-9._:-]), else a new UUID; also error.request_id",
     required: true,
-    schema: { type: 'string', minLength: 1, maxLength: 128 },
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
   },
   'X-RateLimit-Limit': {
-    description: 'Requests allowed per window for this client IP (RATE_LIMIT_MAX)',
+    description:
+      'Requests allowed per window for this client IP (RATE_LIMIT_MAX). The X-RateLimit headers ' +
+      'come with every answer given once the rate limiter has counted the request',
     schema: { type: 'integer', minimum: 0 },
   },
   'X-RateLimit-Remaining': {
@@ -308,8 +310,9 @@ function addHeaders(response: ResponseObject, status: number, fact: RouteFacts):
   const headers: Record<string, HeaderObject | ReferenceObject> = { ...(response.headers ?? {}) };
   headers[REQUEST_ID_HEADER] = headerRef(REQUEST_ID_HEADER);
   // The rate limiter is the first guard: whatever a throttled route answers after it carries
-  // the counters (not the body parser's 400/413/415, nor the HTTP parser's, which come first).
-  if (fact.throttled && ![400, 408, 413, 415, 431].includes(status)) {
+  // the counters; not the body parser's 413 and 415, nor the HTTP parser's 408 and 431, which
+  // come first (a 400 may be either).
+  if (fact.throttled && ![408, 413, 415, 431].includes(status)) {
     for (const name of RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
     if (fact.authLimited)
       for (const name of AUTH_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);

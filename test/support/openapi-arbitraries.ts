@@ -185,8 +185,12 @@ export function invalidValue(document: OpenAPIObject, raw: Schema): fc.Arbitrary
       options.push(fc.string({ maxLength: 12 }).filter((s) => !schema.enum?.includes(s)));
     if (schema.format === 'email') options.push(fc.constantFrom('not-an-email', '@', 'a@', 'a@b'));
     if (schema.pattern) {
+      // Candidates that odd patterns refuse (the NUL character, control characters, markup).
       const pattern = new RegExp(schema.pattern, 'u');
-      options.push(fc.string({ maxLength: 20 }).filter((text) => !pattern.test(text)));
+      const refused = ['\u0000', 'a\u0000b', '\u0007', ' ', '<a>', '\n'].filter(
+        (text) => !pattern.test(text),
+      );
+      if (refused.length > 0) options.push(fc.constantFrom(...refused));
     }
   }
   if (schema.type === 'integer') {

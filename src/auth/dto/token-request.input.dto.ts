@@ -1,18 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
 import { NormaliseEmail } from '../../common/validation/field-transforms.js';
-import { NO_NUL_PATTERN, NoNulCharacter } from '../../common/validation/no-nul-character.js';
+import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
 
 export class TokenRequestInput {
   @ApiProperty({
     maxLength: 255,
-    pattern: NO_NUL_PATTERN,
+    pattern: STORABLE_TEXT_PATTERN,
     example: 'ada@example.com',
     description: 'Trimmed and lower-cased before lookup',
   })
   @NormaliseEmail()
   @IsString()
-  @NoNulCharacter()
+  @StorableText()
   @MaxLength(255)
   email!: string;
 

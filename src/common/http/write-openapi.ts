@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApp } from '../../app.factory.js';
 import { loadConfig } from '../../config/load-config.js';
 import { startEmbeddedDatabase } from '../../database/embedded-database.js';
@@ -20,7 +19,7 @@ async function main(file: string | undefined): Promise<void> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     DOCS_ENABLED: 'false', // built below, as setupSwagger builds it
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'openapi-')),
+    DATA_DIR: tmpdir(), // nothing is written there: the secret is given, the database in memory
     JWT_SECRET: randomBytes(32).toString('hex'),
     DATABASE_URL: database.url,
   });

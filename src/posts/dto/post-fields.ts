@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import { NO_NUL_PATTERN, NoNulCharacter } from '../../common/validation/no-nul-character.js';
+import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
 
 /** Field decorators joining validation and OpenAPI metadata, one per post field. */
 export const TitleField = (options: { optional?: boolean } = {}): PropertyDecorator =>
@@ -9,12 +9,12 @@ export const TitleField = (options: { optional?: boolean } = {}): PropertyDecora
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 200,
-      pattern: NO_NUL_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'Notes on the Analytical Engine',
     }),
     ...(options.optional ? [IsOptional()] : []),
     IsString(),
-    NoNulCharacter(),
+    StorableText(),
     Length(1, 200),
   );
 
@@ -23,11 +23,11 @@ export const BodyField = (options: { optional?: boolean } = {}): PropertyDecorat
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 10_000,
-      pattern: NO_NUL_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'The engine might compose music.',
     }),
     ...(options.optional ? [IsOptional()] : []),
     IsString(),
-    NoNulCharacter(),
+    StorableText(),
     Length(1, 10_000),
   );

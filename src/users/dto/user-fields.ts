@@ -11,7 +11,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { NormaliseEmail, Trim } from '../../common/validation/field-transforms.js';
-import { NO_NUL_PATTERN, NoNulCharacter } from '../../common/validation/no-nul-character.js';
+import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
 import { SCOPES } from '../../auth/scopes.js';
 
 /** Field decorators joining validation, normalisation and OpenAPI metadata, one per user field. */
@@ -20,14 +20,14 @@ export const EmailField = (options: { optional?: boolean } = {}): PropertyDecora
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       format: 'email',
       maxLength: 255,
-      pattern: NO_NUL_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'ada@example.com',
       description: 'Trimmed and lower-cased; unique among users that are not deleted',
     }),
     NormaliseEmail(),
     ...(options.optional ? [IsOptional()] : []),
     IsString(),
-    NoNulCharacter(),
+    StorableText(),
     MaxLength(255),
     IsEmail(),
   );
@@ -37,13 +37,13 @@ export const NameField = (options: { optional?: boolean } = {}): PropertyDecorat
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 100,
-      pattern: NO_NUL_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'Ada Lovelace',
     }),
     Trim(),
     ...(options.optional ? [IsOptional()] : []),
     IsString(),
-    NoNulCharacter(),
+    StorableText(),
     Length(1, 100),
   );
 

@@ -8,6 +8,8 @@ import { traceIdsOf } from './trace-context.js';
 /** Set on the raw request by app.factory.ts once Fastify has matched a route. */
 export interface RoutedRequest extends IncomingMessage {
   routeTemplate?: string;
+  /** The bindings of this request's log lines, computed once (pino-http asks twice). */
+  logBindings?: object;
 }
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
@@ -47,10 +49,8 @@ export function loggerModule(config: AppConfig, destination?: DestinationStream)
           res: () => undefined,
         },
         // Bound to every line of the request, application logs included.
-        customProps: (request: IncomingMessage) => ({
-          request_id: request.id,
-          ...traceIdsOf(request.headers),
-        }),
+        customProps: (request: RoutedRequest) =>
+          (request.logBindings ??= { request_id: request.id, ...traceIdsOf(request.headers) }),
         // The request line itself, written when the response has finished.
         customSuccessObject: (request, response, line: object) =>
           requestLine(request, response, line),
@@ -68,9 +68,9 @@ export function loggerModule(config: AppConfig, destination?: DestinationStream)
           return response.statusCode >= 400 ? 'warn' : 'info';
         },
         customSuccessMessage: (request, response) =>
-          `${request.method} ${(request as RoutedRequest).routeTemplate ?? request.url} ${response.statusCode}`,
+          `${request.method} ${(request).routeTemplate ?? request.url} ${response.statusCode}`,
         customErrorMessage: (request, response) =>
-          `${request.method} ${(request as RoutedRequest).routeTemplate ?? request.url} ${response.statusCode}`,
+          `${request.method} ${(request).routeTemplate ?? request.url} ${response.statusCode}`,
         redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       },
       destination ?? process.stdout,

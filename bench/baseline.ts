@@ -48,7 +48,7 @@ const VERIFY_OPTIONS: jwt.VerifyOptions & { complete?: false } = {
 };
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const EPOCH_KEY = `${PREFIX}:cache-epoch`;
+const EPOCH_KEY = `${PREFIX}:cache-epoch-v2`;
 
 const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10 });
 const redis = createClient({ url: required('REDIS_URL'), disableOfflineQueue: true });

@@ -2,20 +2,37 @@ import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule, AppModuleOptions } from './app.module.js';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module.js';
 import { frameworkErrors } from './common/errors/framework-errors.js';
-import { corsOptions, registerHttpHardening, serverLimits } from './common/http/http-hardening.js';
+import {
+  corsOptions,
+  isAuthPath,
+  responseHeaderSets,
+  serverLimits,
+} from './common/http/http-hardening.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { setupSwagger } from './common/http/swagger.js';
+import type { AppConfig } from './config/app-config.js';
+import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';
-import type { RoutedRequest } from './observability/logger.module.js';
+import { createRootLogger } from './observability/logger.module.js';
+import { registerRequestLogging } from './observability/request-logging.js';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  database: DatabaseTarget;
+  /** Where log lines go; standard output unless a test captures them. */
+  logDestination?: DestinationStream;
+}
 
 /**
  * Builds the application on Fastify, ready for init() or listen(). main.ts and the end-to-end
  * tests share it, so the tests run exactly what production runs.
  */
-export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
-  const { config } = options;
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const { config, database } = options;
+  const logger = createRootLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count at runtime; its types only list the other forms.
@@ -29,7 +46,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     ...serverLimits(),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(options),
+    AppModule.forRoot({ config, database, logger }),
     adapter,
     // bodyParser off: Nest would add a form (urlencoded) parser; Fastify's own JSON parser stays.
     { abortOnError: false, bufferLogs: true, bodyParser: false },
@@ -40,25 +57,19 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is refused with 415 (Fastify's default also takes text/plain).
   fastify.removeContentTypeParser(['text/plain']);
-  // Security headers and Cache-Control, before any route (Swagger UI's included).
-  await registerHttpHardening(app);
-  const httpMetrics = app.get(HttpMetrics);
+  // The request line, the HTTP metrics and the request's log bindings, from the first hook on.
+  registerRequestLogging(fastify, logger, app.get(HttpMetrics));
+  const headerSets = responseHeaderSets();
+  // One hook before any route (Swagger UI's included) for what every response needs: one rather
+  // than several, as each hook costs its share on every request.
   fastify.addHook('onRequest', (request, reply, done) => {
+    // Security headers and Cache-Control (common/http/http-hardening.ts), and the request id.
+    void reply.headers(isAuthPath(request.url) ? headerSets.auth : headerSets.default);
     void reply.header('X-Request-Id', request.id);
-    // The route template (never the raw URL) for the request log line.
-    (request.raw as RoutedRequest).routeTemplate = request.routeOptions.url;
-    done();
-  });
-  // An unknown route is 404 before its body is read (Fastify parses it even there): never a 400,
-  // 413 or 415 for a body that no route takes. After the hook above, for the X-Request-Id.
-  fastify.addHook('onRequest', (request, _reply, done) => {
+    // An unknown route is 404 before its body is read (Fastify parses it even there): never a
+    // 400, 413 or 415 for a body that no route takes.
     if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
     else done();
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    httpMetrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    done();
   });
 
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain before closing.

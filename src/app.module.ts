@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { DestinationStream } from 'pino';
+import type { Logger as PinoInstance } from 'pino';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ResourceCacheModule } from './cache/cache.module.js';
@@ -28,8 +28,8 @@ import { UsersModule } from './users/users.module.js';
 export interface AppModuleOptions {
   config: AppConfig;
   database: DatabaseTarget;
-  /** Where log lines go; standard output unless a test captures them. */
-  logDestination?: DestinationStream;
+  /** The application's pino logger (observability/logger.module.ts). */
+  logger: PinoInstance;
 }
 
 /**
@@ -39,12 +39,12 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot({ config, database, logDestination }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, database, logger }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggerModule(config, logDestination),
+        loggerModule(logger),
         DatabaseModule.forRoot(database, config.databasePoolMax),
         MetricsRegistryModule,
         RedisModule,

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { UsersService } from '../src/users/users.service.js';
 import { LogCapture, flushed } from './support/log-capture.js';
 import { bearer, createPost, signUp } from './support/fixtures.js';
 import { createTestApp, TestApp } from './support/test-app.js';
@@ -107,6 +109,53 @@ describe('observability', () => {
       expect(line).toBeDefined();
       expect(line.trace_id).toBeUndefined();
     });
+  });
+
+  describe('application logs', () => {
+    it.each([
+      ['GET /users/:id', 'findOne', 'GET', '/users/00000000-0000-4000-8000-000000000000'],
+      ['POST /users (after its body is read)', 'create', 'POST', '/users'],
+    ] as const)(
+      'carry the request id and trace of the request they were written for: %s',
+      async (_label, method, httpMethod, url) => {
+        const user = await signUp(t);
+        const users = t.app.get(UsersService);
+        const spy = jest.spyOn(users, method).mockRejectedValue(new Error('boom in the service'));
+        const traceId = '0af7651916cd43dd8448eb211c80319c';
+        try {
+          const response = await t.request({
+            method: httpMethod,
+            url,
+            headers: {
+              ...bearer(user.token),
+              'x-request-id': `obs-app-${method}`,
+              traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+            },
+            payload:
+              httpMethod === 'POST'
+                ? {
+                    email: `app-log-${method}@example.com`,
+                    name: 'L',
+                    password: 'long-enough-pass',
+                  }
+                : undefined,
+          });
+          expect(response.statusCode).toBe(500);
+          expect(spy).toHaveBeenCalled();
+        } finally {
+          spy.mockRestore();
+        }
+        await flushed();
+        const appLine = logs.lines.find(
+          (line) => line.msg === 'Unexpected error' && line.request_id === `obs-app-${method}`,
+        );
+        expect(appLine).toMatchObject({ trace_id: traceId, level: 50 });
+        // A line written outside any request carries no request id.
+        expect(
+          logs.lines.find((line) => line.msg === 'Nest application successfully started'),
+        ).not.toHaveProperty('request_id');
+      },
+    );
   });
 
   describe('/metrics', () => {

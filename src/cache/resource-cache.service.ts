@@ -20,7 +20,12 @@ export interface CacheRead<T> {
   hit: boolean;
 }
 
-const EPOCH_KEY = 'cache-epoch';
+/**
+ * Entries are checked against the epoch under this key, so its name versions the entry format:
+ * instances that store entries differently (v2: plain JSON, see cache-config.module.ts) never take
+ * each other's entries for hits during a rolling deployment.
+ */
+const EPOCH_KEY = 'cache-epoch-v2';
 const NONE = '-';
 const EPOCH_RETRY_MS = 500;
 

@@ -1,18 +1,35 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type DynamicModule, RequestMethod } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoInstance } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { traceIdsOf } from './trace-context.js';
 
-/** Set on the raw request by app.factory.ts once Fastify has matched a route. */
-export interface RoutedRequest extends IncomingMessage {
-  routeTemplate?: string;
-  /** The bindings of this request's log lines, computed once (pino-http asks twice). */
-  logBindings?: object;
+/** A raw request, with what the request logging keeps on it. */
+export interface LoggedRequest extends IncomingMessage {
+  /** Left by common/http/request-id.ts. */
+  id: string;
+  /** The bindings of this request's log lines (request id, trace), computed on first use. */
+  logBindings?: LogBindings;
 }
 
-const PROBES = new Set(['/health', '/ready', '/metrics']);
+export interface LogBindings {
+  request_id: string;
+  trace_id?: string;
+  span_id?: string;
+}
+
+/** The request whose work is running, for the bindings of the log lines it causes. */
+export const loggedRequest = new AsyncLocalStorage<LoggedRequest>();
+
+/** The request id and trace of a request's log lines, computed once per request. */
+export function logBindingsOf(request: LoggedRequest): LogBindings {
+  return (request.logBindings ??= {
+    request_id: request.id,
+    ...traceIdsOf(request.headers),
+  });
+}
 
 /** Anything that could carry a secret is censored wherever it appears in a log object. */
 export const REDACTED_PATHS = [
@@ -29,60 +46,31 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * nestjs-pino: one JSON line per request (method, route template, status, duration, request id,
- * trace id), and application logs through the same logger with the request id bound. Request
- * headers and bodies are not logged at all; REDACTED_PATHS covers what might still slip in.
+ * The application's pino logger. Every line written while a request is being served carries the
+ * request's id and trace (the mixin reads them from `loggedRequest`), so no child logger is built
+ * per request. Standard output goes through pino's own destination (sonic-boom, synchronous
+ * writes), not Node's process.stdout stream.
  */
-export function loggerModule(config: AppConfig, destination?: DestinationStream): DynamicModule {
-  return LoggerModule.forRoot({
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: [
-      {
-        level: config.logLevel,
-        // Fastify already chose the id (see common/http/request-id.ts) and left it on the request.
-        genReqId: (request) => request.id,
-        customAttributeKeys: { responseTime: 'duration_ms' },
-        // The request line carries its own flat fields (requestLine); headers and bodies are
-        // never logged.
-        serializers: {
-          req: (request: IncomingMessage) => ({ url: request.url }),
-          res: () => undefined,
-        },
-        // Bound to every line of the request, application logs included.
-        customProps: (request: RoutedRequest) =>
-          (request.logBindings ??= { request_id: request.id, ...traceIdsOf(request.headers) }),
-        // The request line itself, written when the response has finished.
-        customSuccessObject: (request, response, line: object) =>
-          requestLine(request, response, line),
-        // pino-http attaches a made-up error ("failed with status code 503") to 5xx lines: the
-        // error filter has already logged the real one.
-        customErrorObject: (request, response, _error, line: object) => {
-          const { err: _madeUp, ...rest } = line as { err?: unknown };
-          return requestLine(request, response, rest);
-        },
-        customLogLevel: (request, response, error) => {
-          if (response.statusCode === 503) return 'warn'; // an expected state: not ready, database down
-          if (error || response.statusCode >= 500) return 'error';
-          // Probes arrive every few seconds: keep them out of the info stream.
-          if (PROBES.has(request.url ?? '')) return 'debug';
-          return response.statusCode >= 400 ? 'warn' : 'info';
-        },
-        customSuccessMessage: (request, response) =>
-          `${request.method} ${(request).routeTemplate ?? request.url} ${response.statusCode}`,
-        customErrorMessage: (request, response) =>
-          `${request.method} ${(request).routeTemplate ?? request.url} ${response.statusCode}`,
-        redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): PinoInstance {
+  return pino(
+    {
+      level: config.logLevel,
+      mixin: () => {
+        const request = loggedRequest.getStore();
+        return request ? logBindingsOf(request) : {};
       },
-      destination ?? process.stdout,
-    ],
-  });
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    },
+    destination ?? pino.destination(1),
+  );
 }
 
-function requestLine(request: IncomingMessage, response: ServerResponse, line: object): object {
-  return {
-    ...line,
-    method: request.method,
-    route: (request as RoutedRequest).routeTemplate ?? 'unmatched',
-    status: response.statusCode,
-  };
+/**
+ * nestjs-pino, for the application's logs (Nest's Logger, the error filter) through the logger
+ * above. Its request middleware (pino-http) is not mounted: it built a child logger and ran two
+ * middlewares per request, about a quarter of a cached read (docs/benchmarks.md). The request
+ * line is written by observability/request-logging.ts instead.
+ */
+export function loggerModule(logger: PinoInstance): DynamicModule {
+  return LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] });
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { ServerOptions } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConnectionError, FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import type { AppConfig } from '../../config/app-config.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from '../errors/error-code.js';
 import type { ErrorEnvelope } from '../errors/error-envelope.js';
@@ -117,28 +117,45 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /**
- * Registers, before any route: @fastify/helmet (CSP above, X-Content-Type-Options, frame denial,
- * HSTS, Referrer-Policy and the rest of its defaults; no X-Powered-By, which Fastify never sends
- * anyway), and Cache-Control: `no-store` under /auth (tokens, and the caller's own record), else
- * `private, no-cache` on every response, authenticated ones included: nothing this API serves
- * may be kept by a shared cache, and a private cache must revalidate (If-None-Match) before
- * reusing a copy. A route may set a stricter or a public value of its own (Swagger UI's static
- * files do).
+ * The headers every response starts with: helmet's (the CSP above, X-Content-Type-Options, frame
+ * denial, HSTS, Referrer-Policy and the rest of its defaults; no X-Powered-By, which Fastify never
+ * sends anyway) and Cache-Control: `no-store` under /auth (tokens, and the caller's own record),
+ * else `private, no-cache`, authenticated responses included: nothing this API serves may be kept
+ * by a shared cache, and a private cache must revalidate (If-None-Match) before reusing a copy. A
+ * route may set a stricter or a public value of its own (Swagger UI's static files do).
  */
-export async function registerHttpHardening(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet, {
+export interface ResponseHeaderSets {
+  default: OutgoingHttpHeaders;
+  auth: OutgoingHttpHeaders;
+}
+
+/**
+ * Computed once at start: helmet's policy is the same for every response here (no nonces), and
+ * @fastify/helmet would rebuild helmet's middleware, CSP parsing included, on every request (about
+ * 8% of a /health request in the profile, docs/benchmarks.md). helmet itself decides the headers;
+ * they are recorded from its middleware run against a response that only keeps them.
+ */
+export function responseHeaderSets(): ResponseHeaderSets {
+  const headers: OutgoingHttpHeaders = {};
+  const recorder = {
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     frameguard: { action: 'deny' },
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw new Error('helmet refused its options', { cause: error });
   });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      const path = request.url.split('?', 1)[0];
-      const authRoute = path === '/auth' || path.startsWith('/auth/');
-      void reply.header('Cache-Control', authRoute ? 'no-store' : 'private, no-cache');
-      done();
-    });
+  return {
+    default: { ...headers, 'cache-control': 'private, no-cache' },
+    auth: { ...headers, 'cache-control': 'no-store' },
+  };
+}
+
+/** Whether a request URL is under /auth (its responses are never stored). */
+export function isAuthPath(url: string): boolean {
+  return url.startsWith('/auth') && (url.length === 5 || url[5] === '/' || url[5] === '?');
 }
 
 /**

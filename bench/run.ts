@@ -54,6 +54,7 @@ const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '..', '..');
 const SERVICE_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const BASELINE_MAIN = join(HERE, 'baseline.js');
+const NEST_FLOOR_MAIN = join(HERE, 'nest-floor.js');
 const ARGON2_RATE_MAIN = join(HERE, 'argon2-rate.js');
 const RESULTS_FILE = join(HERE, 'last-run.json');
 
@@ -688,7 +689,8 @@ async function main(): Promise<void> {
   // Instances: one setting different each; all idle but the one under load.
   const collector = await startCollector();
   closeCollector = () => collector.server.close();
-  const [pSilent, pOtel, pExact, pBase, pBaseRl, pTrial] = await Promise.all([
+  const [pSilent, pOtel, pExact, pBase, pBaseRl, pTrial, pFloor] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -722,6 +724,7 @@ async function main(): Promise<void> {
     BASELINE_MAIN,
     baselineEnv(pBaseRl, { BASELINE_RATE_LIMIT: '1' }),
   );
+  const nestFloor = startProc('nest-floor', pFloor, NEST_FLOOR_MAIN, { PORT: String(pFloor) });
   const svcTrial = TRIAL_MAIN
     ? startProc('service-trial', pTrial, TRIAL_MAIN, serviceEnv(pTrial, TRIAL_ENV))
     : undefined;
@@ -732,6 +735,7 @@ async function main(): Promise<void> {
     waitReady(svcExact, '/ready'),
     waitReady(base, '/health'),
     waitReady(baseRl, '/health'),
+    waitReady(nestFloor, '/health'),
   ]);
   log('all servers ready');
 
@@ -762,6 +766,11 @@ async function main(): Promise<void> {
         path: '/health',
         connections: CONNECTIONS.read,
       }),
+      wrkTarget('nest-floor', 'bare Nest (Fastify adapter, one controller) GET /health', {
+        port: nestFloor.port,
+        path: '/health',
+        connections: CONNECTIONS.read,
+      }),
     ];
     if (svcTrial) {
       targets.push(
@@ -779,6 +788,10 @@ async function main(): Promise<void> {
         `trial build / service, GET /health req/s: ${fmtRatio(paired(results, 'trial', 'svc', rpsRatio))}; trial / baseline: ${fmtRatio(paired(results, 'trial', 'base', rpsRatio))}`,
       );
     }
+    const floor = paired(results, 'nest-floor', 'base', rpsRatio);
+    report.extra.push(
+      `bare Nest GET /health / baseline req/s: ${fmtRatio(floor)}; service / bare Nest: ${fmtRatio(paired(results, 'svc', 'nest-floor', rpsRatio))} (the share of target 1 that Nest itself takes)`,
+    );
     const ratio = paired(results, 'svc', 'base', rpsRatio);
     report.rows.push({
       id: '1',
@@ -1344,7 +1357,7 @@ interface Environment {
 }
 
 async function prepare(withPosts: boolean, serviceNodeArgs: string[] = []): Promise<Environment> {
-  for (const file of [SERVICE_MAIN, BASELINE_MAIN, ARGON2_RATE_MAIN]) {
+  for (const file of [SERVICE_MAIN, BASELINE_MAIN, NEST_FLOOR_MAIN, ARGON2_RATE_MAIN]) {
     if (!existsSync(file))
       throw new Error(`${file} is missing: run \`npm run bench\` (it builds first)`);
   }

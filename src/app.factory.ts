@@ -57,7 +57,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is refused with 415 (Fastify's default also takes text/plain).
   fastify.removeContentTypeParser(['text/plain']);
-  // The request line, the HTTP metrics and the request's log bindings, from the first hook on.
+  // The request line and the HTTP metrics, when each response has finished.
   registerRequestLogging(fastify, logger, app.get(HttpMetrics));
   const headerSets = responseHeaderSets();
   // One hook before any route (Swagger UI's included) for what every response needs: one rather

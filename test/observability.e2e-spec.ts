@@ -116,7 +116,7 @@ describe('observability', () => {
       ['GET /users/:id', 'findOne', 'GET', '/users/00000000-0000-4000-8000-000000000000'],
       ['POST /users (after its body is read)', 'create', 'POST', '/users'],
     ] as const)(
-      'carry the request id and trace of the request they were written for: %s',
+      'of the error filter carry the request id and trace of the request: %s',
       async (_label, method, httpMethod, url) => {
         const user = await signUp(t);
         const users = t.app.get(UsersService);

@@ -7,7 +7,6 @@ import type { DatabaseTarget, PoolSettings } from './database-target.js';
 
 export const ENTITIES = [User, Post, RefreshToken];
 
-
 export function typeOrmOptions(
   { url, embedded }: DatabaseTarget,
   { poolMax, forMigrations = false }: PoolSettings,

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ValidationFailedException } from '../common/errors/validation-failed.exception.js';
-import { idempotencyContext } from './idempotency-context.js';
+import { holdClaim } from './idempotency-context.js';
 import { IdempotencyService, sha256 } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -58,7 +58,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const { existing } = claim;
       if (existing.request_hash !== requestHash) {
         throw new ValidationFailedException(
-          [{ field: 'Idempotency-Key', message: 'Idempotency-Key was already used with a different body' }],
+          [
+            {
+              field: 'Idempotency-Key',
+              message: 'Idempotency-Key was already used with a different body',
+            },
+          ],
           'Idempotency-Key reused with a different request',
         );
       }
@@ -72,14 +77,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     let body: unknown;
     try {
-      // The handler runs inside the claim's context, where the service links what it creates.
-      body = await idempotencyContext.run({ id: claim.id }, () => lastValueFrom(next.handle()));
+      // The handler passes the claim (@IdempotencyClaimOf) to the service, which links what it
+      // creates to it.
+      holdClaim(request, { id: claim.id });
+      body = await lastValueFrom(next.handle());
     } catch (error) {
       await this.keys.release(claim.id).catch(() => undefined);
       throw error;
     }
     const location = reply.getHeader('location');
-    await this.keys.complete(claim.id, reply.statusCode, body, typeof location === 'string' ? location : undefined);
+    await this.keys.complete(
+      claim.id,
+      reply.statusCode,
+      body,
+      typeof location === 'string' ? location : undefined,
+    );
     return body;
   }
 }
@@ -92,4 +104,3 @@ function canonicalJson(value: unknown): string {
       : inner,
   );
 }
-

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { idempotencyContext } from './idempotency-context.js';
+import type { IdempotencyClaim } from './idempotency-context.js';
 
 /** How long a key and its response are kept (API.md: 24 hours). */
 const KEY_TTL = '24 hours';
@@ -39,7 +39,10 @@ export class IdempotencyService implements OnApplicationShutdown {
   private readonly cleanup: NodeJS.Timeout;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.cleanup = setInterval(() => void this.deleteExpired().catch(() => undefined), CLEANUP_EVERY_MS).unref();
+    this.cleanup = setInterval(
+      () => void this.deleteExpired().catch(() => undefined),
+      CLEANUP_EVERY_MS,
+    ).unref();
   }
 
   /**
@@ -73,10 +76,14 @@ export class IdempotencyService implements OnApplicationShutdown {
 
   /**
    * Called by a service inside the transaction that creates `publicId`: when the request runs
-   * under a key, the key records the creation atomically with it. Without a key it does nothing.
+   * under a key (`claim`), the key records the creation atomically with it. Without one it does
+   * nothing.
    */
-  async linkCreated(manager: EntityManager, publicId: string): Promise<void> {
-    const claim = idempotencyContext.getStore();
+  async linkCreated(
+    manager: EntityManager,
+    claim: IdempotencyClaim | undefined,
+    publicId: string,
+  ): Promise<void> {
     if (!claim) return;
     await manager.query(`UPDATE idempotency_keys SET resource_public_id = $2 WHERE id = $1`, [
       claim.id,
@@ -85,7 +92,12 @@ export class IdempotencyService implements OnApplicationShutdown {
   }
 
   /** Keeps the response for replays. */
-  async complete(id: number, status: number, body: unknown, location: string | undefined): Promise<void> {
+  async complete(
+    id: number,
+    status: number,
+    body: unknown,
+    location: string | undefined,
+  ): Promise<void> {
     await this.dataSource.query(
       `UPDATE idempotency_keys
           SET response_status = $2, response_body = $3, response_location = $4, completed_at = now()

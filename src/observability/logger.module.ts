@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
@@ -19,9 +18,6 @@ export interface LogBindings {
   trace_id?: string;
   span_id?: string;
 }
-
-/** The request whose work is running, for the bindings of the log lines it causes. */
-export const loggedRequest = new AsyncLocalStorage<LoggedRequest>();
 
 /** The request id and trace of a request's log lines, computed once per request. */
 export function logBindingsOf(request: LoggedRequest): LogBindings {
@@ -51,19 +47,18 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * The application's pino logger. Every line written while a request is being served carries the
- * request's id and trace (the mixin reads them from `loggedRequest`), so no child logger is built
- * per request. Standard output goes through pino's own destination (sonic-boom), not Node's
+ * The application's pino logger. Lines about a request carry its id and trace (logBindingsOf):
+ * the request line and the error filter's lines add them. They are not bound through an
+ * AsyncLocalStorage (nestjs-pino's request middleware, or a mixin reading one): on Node 20 any
+ * AsyncLocalStorage in use slows every promise, and that cost a quarter of a cached read
+ * (docs/benchmarks.md); the other application logs are about the process (Redis, the cache, the
+ * rate limiter failing open), not a request. Standard output goes through pino's own destination (sonic-boom), not Node's
  * process.stdout stream.
  */
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): PinoInstance {
   return pino(
     {
       level: config.logLevel,
-      mixin: () => {
-        const request = loggedRequest.getStore();
-        return request ? logBindingsOf(request) : {};
-      },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     },
     // Asynchronous: a line is handed to the kernel in the background, and lines logged while a

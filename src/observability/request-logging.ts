@@ -1,24 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoInstance } from 'pino';
 import type { HttpMetrics } from './http-metrics.js';
-import { type LoggedRequest, loggedRequest, logBindingsOf } from './logger.module.js';
+import { type LoggedRequest, logBindingsOf } from './logger.module.js';
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * One JSON line per request when its response has finished (method, route template, status,
- * duration, request id, trace id; never headers or bodies), and the HTTP metrics, from Fastify's
- * own hooks. The work of each request runs inside `loggedRequest`, so that the lines it logs carry
- * its id.
+ * duration, request id, trace id; never headers or bodies), and the HTTP metrics, from one
+ * Fastify hook.
  */
 export function registerRequestLogging(
   fastify: FastifyInstance,
   logger: PinoInstance,
   metrics: HttpMetrics,
 ): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    loggedRequest.run(request.raw as LoggedRequest, done);
-  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

@@ -4,6 +4,7 @@ import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
@@ -28,7 +29,11 @@ export class PostsService {
    * so a concurrent deletion of the user (which locks it FOR UPDATE) is ordered with this insert
    * and the post can never outlive its author as a live row.
    */
-  async create(authorPublicId: string, input: CreatePostInput): Promise<Post> {
+  async create(
+    authorPublicId: string,
+    input: CreatePostInput,
+    claim?: IdempotencyClaim,
+  ): Promise<Post> {
     return this.dataSource.transaction(async (manager) => {
       const author = await manager
         .createQueryBuilder(User, 'user')
@@ -43,7 +48,7 @@ export class PostsService {
         body: input.body,
       });
       await manager.insert(Post, post);
-      await this.idempotency.linkCreated(manager, post.publicId);
+      await this.idempotency.linkCreated(manager, claim, post.publicId);
       post.author = author;
       return post;
     });

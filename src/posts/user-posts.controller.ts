@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
@@ -51,8 +52,9 @@ export class UserPostsController {
     @UuidParam() id: string,
     @Body() input: CreatePostInput,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
   ): Promise<PostOutput> {
-    const post = await this.posts.create(id, input);
+    const post = await this.posts.create(id, input, claim);
     void reply.header('Location', `/posts/${post.publicId}`);
     replyWithEtag(reply, postEtag(post));
     return presentPost(post);

@@ -11,6 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -87,8 +88,9 @@ export class UsersController {
   async create(
     @Body() input: CreateUserInput,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
   ): Promise<UserOutput> {
-    const user = await this.users.create(input);
+    const user = await this.users.create(input, undefined, claim);
     void reply.header('Location', `/users/${user.publicId}`);
     // The new user is the one who asked: they see their own email and scopes.
     const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };

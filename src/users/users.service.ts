@@ -13,6 +13,7 @@ import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { Post } from '../posts/post.entity.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
@@ -35,7 +36,11 @@ export class UsersService {
   ) {}
 
   /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
-  async create(input: CreateUserInput, scopes: Scope[] = DEFAULT_USER_SCOPES): Promise<User> {
+  async create(
+    input: CreateUserInput,
+    scopes: Scope[] = DEFAULT_USER_SCOPES,
+    claim?: IdempotencyClaim,
+  ): Promise<User> {
     const user = this.users.create({
       email: input.email,
       name: input.name,
@@ -44,7 +49,7 @@ export class UsersService {
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
-      await this.idempotency.linkCreated(manager, user.publicId);
+      await this.idempotency.linkCreated(manager, claim, user.publicId);
     });
     return user;
   }

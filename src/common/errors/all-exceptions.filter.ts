@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type LoggedRequest, logBindingsOf } from '../../observability/logger.module.js';
 import { isDatabaseUnavailable, isUniqueViolation } from './database-error.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from './error-code.js';
 import { ErrorEnvelope } from './error-envelope.js';
@@ -33,14 +34,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception);
 
-    // The request id is bound to this logger by nestjs-pino. Only the unexpected gets a stack;
+    // With the request's id and trace, as on its request line. Only the unexpected gets a stack;
     // a 503 (database down, not ready) is an expected state and logs one line.
-    if (mapped.status === 503) {
-      this.logger.warn(
-        `${mapped.message}: ${exception instanceof Error ? exception.message : String(exception)}`,
-      );
-    } else if (mapped.status >= 500) {
-      this.logger.error({ err: exception }, 'Unexpected error');
+    if (mapped.status >= 500) {
+      const bindings = logBindingsOf(request.raw as LoggedRequest);
+      if (mapped.status === 503) {
+        const cause = exception instanceof Error ? exception.message : String(exception);
+        this.logger.warn(bindings, `${mapped.message}: ${cause}`);
+      } else {
+        this.logger.error({ ...bindings, err: exception }, 'Unexpected error');
+      }
     }
     if (mapped.status === 401) {
       void reply.header('WWW-Authenticate', 'Bearer');

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ResourceCacheModule } from './cache/cache.module.js';
 import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
@@ -12,7 +12,6 @@ import { OwnerGuard } from './auth/guards/owner.guard.js';
 import { ScopesGuard } from './auth/guards/scopes.guard.js';
 import { CommonModule } from './common/common.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -34,8 +33,8 @@ export interface AppModuleOptions {
 
 /**
  * Wires the feature modules and the cross-cutting rules, applied once and globally: guards in
- * order (rate limit, JWT authentication, scopes, ownership), the validation pipe, the envelope interceptor
- * and the error filter.
+ * order (rate limit, JWT authentication, scopes, ownership), the validation pipe and the error
+ * filter. Controllers return the success envelope themselves (common/http/envelope.ts).
  */
 @Module({})
 export class AppModule {
@@ -64,7 +63,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: ScopesGuard },
         { provide: APP_GUARD, useClass: OwnerGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

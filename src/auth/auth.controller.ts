@@ -20,6 +20,7 @@ import { Public } from './decorators/public.decorator.js';
 import { RefreshTokenInput } from './dto/refresh-token.input.dto.js';
 import { TokenRequestInput } from './dto/token-request.input.dto.js';
 import { TokenOutput } from './dto/token.output.dto.js';
+import { type DataEnvelope, envelope } from '../common/http/envelope.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -40,8 +41,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'Logged in')
   @ApiErrorResponses(400, 401, 413, 415, 422)
-  login(@Body() input: TokenRequestInput): Promise<TokenOutput> {
-    return this.auth.login(input.email, input.password);
+  async login(@Body() input: TokenRequestInput): Promise<DataEnvelope<TokenOutput>> {
+    return envelope(await this.auth.login(input.email, input.password));
   }
 
   @Post('refresh')
@@ -54,8 +55,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'A new token pair; the presented refresh token is spent')
   @ApiErrorResponses(400, 401, 413, 415, 422)
-  refresh(@Body() input: RefreshTokenInput): Promise<TokenOutput> {
-    return this.auth.refresh(input.refresh_token);
+  async refresh(@Body() input: RefreshTokenInput): Promise<DataEnvelope<TokenOutput>> {
+    return envelope(await this.auth.refresh(input.refresh_token));
   }
 
   @Post('logout')
@@ -77,9 +78,9 @@ export class AuthController {
     @CurrentUser() caller: AuthenticatedUser,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<UserOutput | undefined> {
+  ): Promise<DataEnvelope<UserOutput> | undefined> {
     const user = (await this.users.findOne(caller.publicId)).value;
     if (replyWithEtag(reply, userEtag(user, caller), ifNoneMatch)) return undefined; // 304
-    return presentUser(user, caller);
+    return envelope(presentUser(user, caller));
   }
 }

@@ -6,6 +6,9 @@ import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { ApiDataResponse } from '../common/http/api-responses.decorator.js';
 import { LivenessOutput, ReadinessOutput } from './dto/health.output.dto.js';
 import { ReadinessService } from './readiness.service.js';
+import { type DataEnvelope, envelope } from '../common/http/envelope.js';
+
+const LIVE = envelope<LivenessOutput>({ status: 'ok' });
 
 @ApiTags('health')
 @Public()
@@ -21,8 +24,8 @@ export class HealthController {
     description: 'The process can serve; checks no dependency. Never rate limited.',
   })
   @ApiDataResponse(200, LivenessOutput, 'The process can serve')
-  health(): LivenessOutput {
-    return { status: 'ok' };
+  health(): DataEnvelope<LivenessOutput> {
+    return LIVE;
   }
 
   /** Readiness: not shutting down, the database answers, no migration is pending. */
@@ -42,9 +45,9 @@ export class HealthController {
     description:
       'SERVICE_UNAVAILABLE: not ready (shutting down, database unreachable, or migrations pending); the message names the failing checks',
   })
-  async ready(): Promise<unknown> {
+  async ready(): Promise<DataEnvelope<unknown>> {
     try {
-      return await this.readiness.check();
+      return envelope(await this.readiness.check());
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       // terminus answers 503 with its report; name the failing checks in the error envelope.

@@ -13,7 +13,6 @@ import {
   IfNoneMatch,
 } from '../common/http/conditional-requests.decorator.js';
 import { acceptedVersions, EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
-import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
@@ -21,6 +20,12 @@ import { UpdatePostInput } from './dto/update-post.input.dto.js';
 import { Post } from './post.entity.js';
 import { postEtag, postEtagSubject, presentPost } from './post.presenter.js';
 import { PostsService } from './posts.service.js';
+import {
+  type DataEnvelope,
+  envelope,
+  type ListEnvelope,
+  listEnvelope,
+} from '../common/http/envelope.js';
 
 @ApiTags('posts')
 @Controller('posts')
@@ -32,8 +37,8 @@ export class PostsController {
   @Authorize({ scopes: ['posts:read'] })
   @ApiPageResponse(PostOutput)
   @ApiErrorResponses(400, 422)
-  async list(@Query() query: PageQueryDto): Promise<Page<PostOutput>> {
-    return (await this.posts.list(query)).map(presentPost);
+  async list(@Query() query: PageQueryDto): Promise<ListEnvelope<PostOutput>> {
+    return listEnvelope((await this.posts.list(query)).map(presentPost));
   }
 
   @Get(':id')
@@ -48,11 +53,11 @@ export class PostsController {
     @UuidParam() id: string,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PostOutput | undefined> {
+  ): Promise<DataEnvelope<PostOutput> | undefined> {
     const { value, hit } = await this.posts.findOne(id);
     setXCache(reply, hit);
     if (replyWithEtag(reply, postEtag(value), ifNoneMatch)) return undefined; // 304
-    return presentPost(value);
+    return envelope(presentPost(value));
   }
 
   @Put(':id')
@@ -67,7 +72,7 @@ export class PostsController {
     @Body() input: CreatePostInput,
     @IfMatch() ifMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PostOutput> {
+  ): Promise<DataEnvelope<PostOutput>> {
     const versions = acceptedVersions(ifMatch, postEtagSubject(id));
     return respond(await this.posts.update(id, input, versions), reply);
   }
@@ -84,7 +89,7 @@ export class PostsController {
     @Body() input: UpdatePostInput,
     @IfMatch() ifMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PostOutput> {
+  ): Promise<DataEnvelope<PostOutput>> {
     const versions = acceptedVersions(ifMatch, postEtagSubject(id));
     return respond(await this.posts.update(id, input, versions), reply);
   }
@@ -106,7 +111,7 @@ export class PostsController {
 }
 
 /** The post, with the ETag of its representation. */
-function respond(post: Post, reply: FastifyReply): PostOutput {
+function respond(post: Post, reply: FastifyReply): DataEnvelope<PostOutput> {
   replyWithEtag(reply, postEtag(post));
-  return presentPost(post);
+  return envelope(presentPost(post));
 }

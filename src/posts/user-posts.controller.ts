@@ -9,12 +9,17 @@ import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses
 import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';
 import { ApiResponseHeader } from '../common/http/openapi-document.js';
 import { replyWithEtag } from '../common/http/etag.js';
-import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
 import { postEtag, presentPost } from './post.presenter.js';
 import { PostsService } from './posts.service.js';
+import {
+  type DataEnvelope,
+  envelope,
+  type ListEnvelope,
+  listEnvelope,
+} from '../common/http/envelope.js';
 
 /** A user's posts: /users/:id/posts. */
 @ApiTags('posts')
@@ -31,8 +36,11 @@ export class UserPostsController {
   @ApiUuidParam('id', "The author's public id")
   @ApiPageResponse(PostOutput)
   @ApiErrorResponses(400, 404, 422)
-  async list(@UuidParam() id: string, @Query() query: PageQueryDto): Promise<Page<PostOutput>> {
-    return (await this.posts.listByAuthor(id, query)).map(presentPost);
+  async list(
+    @UuidParam() id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<ListEnvelope<PostOutput>> {
+    return listEnvelope((await this.posts.listByAuthor(id, query)).map(presentPost));
   }
 
   @Post()
@@ -53,10 +61,10 @@ export class UserPostsController {
     @Body() input: CreatePostInput,
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
-  ): Promise<PostOutput> {
+  ): Promise<DataEnvelope<PostOutput>> {
     const post = await this.posts.create(id, input, claim);
     void reply.header('Location', `/posts/${post.publicId}`);
     replyWithEtag(reply, postEtag(post));
-    return presentPost(post);
+    return envelope(presentPost(post));
   }
 }

@@ -33,7 +33,6 @@ import {
   IfNoneMatch,
 } from '../common/http/conditional-requests.decorator.js';
 import { acceptedVersions, EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
-import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
@@ -43,6 +42,12 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import {
+  type DataEnvelope,
+  envelope,
+  type ListEnvelope,
+  listEnvelope,
+} from '../common/http/envelope.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -61,8 +66,8 @@ export class UsersController {
   async list(
     @Query() query: PageQueryDto,
     @CurrentUser() viewer: AuthenticatedUser,
-  ): Promise<Page<UserOutput>> {
-    return (await this.users.list(query)).map((user) => presentUser(user, viewer));
+  ): Promise<ListEnvelope<UserOutput>> {
+    return listEnvelope((await this.users.list(query)).map((user) => presentUser(user, viewer)));
   }
 
   @Post()
@@ -89,13 +94,13 @@ export class UsersController {
     @Body() input: CreateUserInput,
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
-  ): Promise<UserOutput> {
+  ): Promise<DataEnvelope<UserOutput>> {
     const user = await this.users.create(input, undefined, claim);
     void reply.header('Location', `/users/${user.publicId}`);
     // The new user is the one who asked: they see their own email and scopes.
     const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
     replyWithEtag(reply, userEtag(user, self));
-    return presentUser(user, self);
+    return envelope(presentUser(user, self));
   }
 
   @Get(':id')
@@ -114,11 +119,11 @@ export class UsersController {
     @CurrentUser() viewer: AuthenticatedUser,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<UserOutput | undefined> {
+  ): Promise<DataEnvelope<UserOutput> | undefined> {
     const { value, hit } = await this.users.findOne(id);
     setXCache(reply, hit);
     if (replyWithEtag(reply, userEtag(value, viewer), ifNoneMatch)) return undefined; // 304
-    return presentUser(value, viewer);
+    return envelope(presentUser(value, viewer));
   }
 
   @Put(':id')
@@ -135,7 +140,7 @@ export class UsersController {
     @CurrentUser() viewer: AuthenticatedUser,
     @IfMatch() ifMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<UserOutput> {
+  ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
     return this.respond(await this.users.replace(id, input, versions), viewer, reply);
   }
@@ -161,7 +166,7 @@ export class UsersController {
     @CurrentUser() viewer: AuthenticatedUser,
     @IfMatch() ifMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<UserOutput> {
+  ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
     return this.respond(await this.users.update(id, input, viewer, versions), viewer, reply);
   }
@@ -187,8 +192,12 @@ export class UsersController {
   }
 
   /** The user as the viewer sees them, with the ETag of that representation. */
-  private respond(user: User, viewer: AuthenticatedUser, reply: FastifyReply): UserOutput {
+  private respond(
+    user: User,
+    viewer: AuthenticatedUser,
+    reply: FastifyReply,
+  ): DataEnvelope<UserOutput> {
     replyWithEtag(reply, userEtag(user, viewer));
-    return presentUser(user, viewer);
+    return envelope(presentUser(user, viewer));
   }
 }

@@ -7,7 +7,7 @@ export interface PageMeta {
   next_cursor: string | null;
 }
 
-/** One page of a list; the envelope interceptor turns it into `{ data, meta }`. */
+/** One page of a list; a controller returns it as `{ data, meta }` (common/http/envelope.ts). */
 export class Page<T> {
   constructor(
     readonly items: T[],

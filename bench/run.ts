@@ -55,6 +55,8 @@ const ROOT = resolve(HERE, '..', '..');
 const SERVICE_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const BASELINE_MAIN = join(HERE, 'baseline.js');
 const NEST_FLOOR_MAIN = join(HERE, 'nest-floor.js');
+/** How long the service reuses a planner estimate (ESTIMATE_REUSE_MS in pagination.service.ts). */
+const ESTIMATE_REUSE_SECONDS = 1;
 const ARGON2_RATE_MAIN = join(HERE, 'argon2-rate.js');
 const RESULTS_FILE = join(HERE, 'last-run.json');
 
@@ -1064,8 +1066,13 @@ async function main(): Promise<void> {
     // meta.total's cost: the estimate query alone (a whole loopback round trip, so an upper bound
     // of the work it adds) over the service's µs per first-page request. The HTTP-level price (the
     // baseline with and without it) is printed too, but it is a difference of two noisy figures.
-    const serviceFirstMicros = 1e6 / med(results, 'svc-first', (m) => m.rps);
-    const totalShare = (estimateMs * 1000) / serviceFirstMicros;
+    // The service reuses an estimate above the threshold for ESTIMATE_REUSE_SECONDS (pagination
+    // service), so at R requests per second one request in R × that many runs the query: the
+    // target is judged on that amortised share; the share of one query per request is printed too.
+    const serviceFirstRps = med(results, 'svc-first', (m) => m.rps);
+    const serviceFirstMicros = 1e6 / serviceFirstRps;
+    const perRequestShare = (estimateMs * 1000) / serviceFirstMicros;
+    const totalShare = perRequestShare / Math.max(1, serviceFirstRps * ESTIMATE_REUSE_SECONDS);
     const httpRounds = withTotal.map((x, i) => extraMicros(x, withoutTotal[i]));
     const httpMixed = httpRounds.some((r) => r > 0) && httpRounds.some((r) => r < 0);
     report.rows.push(
@@ -1081,7 +1088,7 @@ async function main(): Promise<void> {
         id: '4b',
         scenario: 'meta.total (planner estimate) added to a GET /posts request',
         measured:
-          `${pct(totalShare)} (estimate query alone ${(estimateMs * 1000).toFixed(0)} µs / service request ${serviceFirstMicros.toFixed(0)} µs); ` +
+          `${pct(totalShare)} (estimate query ${(estimateMs * 1000).toFixed(0)} µs, run once per ${ESTIMATE_REUSE_SECONDS} s = per ${fmtRps(serviceFirstRps * ESTIMATE_REUSE_SECONDS)} requests of ${serviceFirstMicros.toFixed(0)} µs; once per request it would be ${pct(perRequestShare)}); ` +
           `over HTTP ${pct(totalShareHttp)} (${httpRounds.map((r) => r.toFixed(0)).join(' / ')} µs per round, baseline with/without${httpMixed ? ', within noise' : ''})`,
         value: totalShare,
         target: '<= 10%',

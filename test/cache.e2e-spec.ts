@@ -498,8 +498,9 @@ describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', ()
       const user = await signUp(t);
       const repository = t.app.get<object>(getRepositoryToken(User));
       let userLoads = 0;
-      const restore = intercept(repository, 'findOneBy', (original) => (...args) => {
-        if ((args[0] as { publicId?: unknown } | undefined)?.publicId === user.id) userLoads += 1;
+      // UsersService loads a user with one fixed statement through the repository.
+      const restore = intercept(repository, 'query', (original) => (...args) => {
+        if ((args[1] as unknown[] | undefined)?.[0] === user.id) userLoads += 1;
         return original(...args);
       });
       const list = () =>

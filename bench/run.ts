@@ -922,7 +922,7 @@ async function main(): Promise<void> {
         rounds.map((r) => r.toFixed(0)).join(' / '),
       ];
     };
-    layerPair['request logging (pino-http, info, to a file)'] = ['svc-cached', 'svc-silent'];
+    layerPair['request logging (pino, info, to a file)'] = ['svc-cached', 'svc-silent'];
     layerPair['tracing (OpenTelemetry SDK, http+pg+redis, OTLP export)'] = [
       'svc-otel',
       'svc-cached',
@@ -941,7 +941,7 @@ async function main(): Promise<void> {
         '',
       ],
       layer(
-        'request logging (pino-http, info, to a file)',
+        'request logging (pino, info, to a file)',
         'LOG_LEVEL=info vs silent',
         paired(results, 'svc-cached', 'svc-silent', extraMicros),
         paired(results, 'svc-cached', 'svc-silent', extraMicros) / svcMicros,

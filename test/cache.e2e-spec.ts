@@ -198,6 +198,17 @@ describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', ()
       expect(body).toMatchObject({ id: user.id, name: 'Grace' });
     });
 
+    it('serves text that looks like a serialiser marker unchanged from the cache', async () => {
+      // Entries are plain JSON (cache-config.module.ts): text a serialiser might treat as a
+      // marker of its own (Keyv's default escapes ":..." and revives ":base64:...") comes back as
+      // it was stored.
+      for (const name of [':base64:aGVsbG8=', '::two colons', ':']) {
+        const user = await signUp(t, { name });
+        const body = await expectMissThenHit<UserBody>(() => getUser(t, user.id, reader.token));
+        expect(body.name).toBe(name);
+      }
+    });
+
     it('GET /posts/:id answers MISS, then HIT with the same post', async () => {
       const author = await signUp(t);
       const post = await createPost(t, author, { title: 'Cached title', body: 'Cached body' });

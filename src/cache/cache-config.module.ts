@@ -45,9 +45,9 @@ export const CacheConfigModule = CacheModule.registerAsync({
             }),
             namespace: config.redisKeyPrefix,
             throwOnErrors: true,
-            // Entries are plain JSON (representations, generations). Keyv's default deserialiser
-            // runs a reviver over every value to restore Buffers (3.4% of a cache hit in the
-            // profile) and would turn a user's ":base64:..." name into one.
+            // Entries are plain JSON (representations, generations): Keyv's default deserialiser
+            // runs a reviver over every value to restore Buffers, 3.4% of a cache hit in the
+            // profile, and escapes strings that start with ":" (docs/benchmarks.md).
             serialize: JSON.stringify,
             deserialize: JSON.parse,
           })

@@ -1,4 +1,9 @@
-import { clientErrorResponse, clientErrorStatus } from './http-hardening.js';
+import {
+  clientErrorResponse,
+  clientErrorStatus,
+  isAuthPath,
+  responseHeaderSets,
+} from './http-hardening.js';
 
 /** Splits a raw HTTP/1.1 response into its status line, headers and body. */
 function parse(raw: string): { statusLine: string; headers: Record<string, string>; body: string } {
@@ -52,5 +57,41 @@ describe('client errors (what Node refuses before Fastify)', () => {
     );
     expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ids[1]).not.toBe(ids[0]);
+  });
+});
+
+describe('response headers (computed once by helmet)', () => {
+  const sets = responseHeaderSets();
+
+  it("carry helmet's hardening headers and the CSP that lets Swagger UI work", () => {
+    for (const headers of [sets.default, sets.auth]) {
+      expect(headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'strict-transport-security': expect.stringContaining('max-age='),
+      });
+      const csp = String(headers['content-security-policy']);
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(headers).not.toHaveProperty('x-powered-by');
+    }
+  });
+
+  it('are never stored under /auth, and revalidated elsewhere', () => {
+    expect(sets.auth['cache-control']).toBe('no-store');
+    expect(sets.default['cache-control']).toBe('private, no-cache');
+  });
+
+  it.each([
+    ['/auth', true],
+    ['/auth/token', true],
+    ['/auth?x=1', true],
+    ['/authors', false],
+    ['/users/auth', false],
+    ['/', false],
+  ])('%s is under /auth: %s', (url, expected) => {
+    expect(isAuthPath(url)).toBe(expected);
   });
 });

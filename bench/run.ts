@@ -1229,7 +1229,15 @@ async function main(): Promise<void> {
     const first = samples[0].rss;
     const last = samples[samples.length - 1].rss;
     const max = Math.max(...samples.map((s) => s.rss));
-    // RSS saw-tooths with the garbage collector: compare the first and last 10 s, not two samples.
+    // RSS saw-tooths with the garbage collector (the old space grows by ~100 MB between major
+    // collections, every 20-40 s here), so two samples, or medians of two short windows, depend
+    // on where the saw-tooth stands. A leak raises the floor the collector returns to: compare the
+    // lowest RSS of each half of the run (each holds at least one collection). The medians of the
+    // first and last 10 s are printed too.
+    const half = Math.floor(samples.length / 2);
+    const floorFirst = Math.min(...samples.slice(0, half).map((s) => s.rss));
+    const floorLast = Math.min(...samples.slice(half).map((s) => s.rss));
+    const growth = floorLast - floorFirst;
     const head = median(samples.slice(0, 10).map((s) => s.rss));
     const tail = median(samples.slice(-10).map((s) => s.rss));
     report.memory = { samples, start: first, end: last, max, idle, head, tail };
@@ -1242,13 +1250,13 @@ async function main(): Promise<void> {
     });
     report.rows.push({
       id: '6',
-      scenario: `RSS growth over ${MEMORY_SECONDS} s of cached GET /users/:id (median of last 10 s - of first 10 s)`,
+      scenario: `RSS growth over ${MEMORY_SECONDS} s of cached GET /users/:id (lowest RSS of the second half - of the first)`,
       measured:
-        `${tail - head >= 0 ? '+' : ''}${(tail - head).toFixed(1)} MB (idle ${idle.toFixed(0)}, ` +
-        `first 10 s ${head.toFixed(0)}, last 10 s ${tail.toFixed(0)}, max ${max.toFixed(0)}: max - start ${(max - first).toFixed(0)} MB)`,
-      value: tail - head,
+        `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB (floors ${floorFirst.toFixed(0)} / ${floorLast.toFixed(0)}; idle ${idle.toFixed(0)}, ` +
+        `median of the first 10 s ${head.toFixed(0)}, of the last 10 s ${tail.toFixed(0)}, max ${max.toFixed(0)})`,
+      value: growth,
       target: '<= 50 MB',
-      met: tail - head <= 50,
+      met: growth <= 50,
     });
   }
 

@@ -1,7 +1,13 @@
 /**
- * Jest in native ESM mode (Nest 12 packages are ESM only); `npm test` passes
- * --experimental-vm-modules. Unit tests sit beside the code (*.spec.ts); end-to-end tests live
- * in test/ (*.e2e-spec.ts).
+ * Jest in native ESM mode (Nest 12 packages are ESM only); the npm scripts pass
+ * --experimental-vm-modules. Four projects:
+ * - unit: `*.spec.ts` beside the code in src/, and e2e: `*.e2e-spec.ts` in test/. `npm test` runs these
+ *   two, and they need nothing but Node.js (embedded PGlite, in-memory stores) unless
+ *   TEST_DATABASE_URL / TEST_REDIS_URL name real servers.
+ * - browser: test/browser/*.browser-spec.ts, a real Chromium (`npm run test:browser`).
+ * - engines: test/engines/*.engine-spec.ts, suites that start engines of their own (PostgreSQL
+ *   clusters and replicas, PgBouncer, Redis Sentinel and Cluster, several service processes)
+ *   (`npm run test:engines`).
  */
 const common = {
   testEnvironment: 'node',
@@ -23,10 +29,16 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     {
       ...common,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'engines',
+      testMatch: ['<rootDir>/test/engines/**/*.engine-spec.ts'],
     },
   ],
   testTimeout: 60_000,

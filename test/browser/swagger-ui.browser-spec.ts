@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { createTestApp, TestApp } from './support/test-app.js';
-import { signUp, SignedUpUser } from './support/fixtures.js';
+import { createTestApp, TestApp } from '../support/test-app.js';
+import { signUp, SignedUpUser } from '../support/fixtures.js';
 
 /**
  * Swagger UI in a real browser (Chromium driven by playwright-core), under the service's real
@@ -15,7 +15,7 @@ import { signUp, SignedUpUser } from './support/fixtures.js';
  * one named by CHROMIUM_PATH. Without it the test fails, saying how to install it; it never skips.
  */
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS_DIR = join(import.meta.dirname, 'artifacts');
+const ARTIFACTS_DIR = join(import.meta.dirname, '..', 'artifacts');
 const SCREENSHOT = join(ARTIFACTS_DIR, 'swagger-ui.png');
 const FAILURE_SCREENSHOT = join(ARTIFACTS_DIR, 'swagger-ui-failure.png');
 /** How long one wait for an element may take (waits, not timed assertions). */

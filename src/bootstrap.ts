@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { MigrationLockTimeoutError } from './database/migration-runner.service.js';
 import { resolveDatabase } from './database/resolve-database.js';
 import { installGracefulShutdown } from './health/graceful-shutdown.js';
 
@@ -10,7 +11,8 @@ export async function bootstrap(stopTracing: () => Promise<void>): Promise<void>
   try {
     await start(stopTracing);
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
+    const oneLine = error instanceof ConfigError || error instanceof MigrationLockTimeoutError;
+    console.error(oneLine ? error.message : error);
     process.exit(1);
   }
 }

@@ -94,7 +94,9 @@ export class ReplicaReads implements OnModuleDestroy {
     } catch (error) {
       if (replica.markDown()) {
         const reason = error instanceof Error ? error.message : String(error);
-        this.logger.warn(`Read replica ${redacted(replica.url)} skipped, reading from the primary: ${reason}`);
+        this.logger.warn(
+          `Read replica ${redacted(replica.url)} skipped, reading from the primary: ${reason}`,
+        );
       }
       return read(undefined);
     } finally {

@@ -67,7 +67,9 @@ export async function applySessionSettings(url: string, timeouts: SessionTimeout
     }
     await client.query('COMMIT');
     if (missing.length > 0) {
-      logger.log(`Session timeouts set on ${target}: ${missing.map((s) => s.join('=')).join(', ')}`);
+      logger.log(
+        `Session timeouts set on ${target}: ${missing.map((s) => s.join('=')).join(', ')}`,
+      );
     }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

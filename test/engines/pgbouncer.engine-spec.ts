@@ -73,14 +73,22 @@ describe('through PgBouncer in transaction mode', () => {
   const ready = async (port: number): Promise<boolean> =>
     (await fetch(`http://127.0.0.1:${port}/ready`)).status === 200;
 
-  it('starts three instances at once on a fresh database: one migrates, all become ready', async () => {
+  it('starts three instances at once on a fresh database: one migrates, all become ready, each warns of no Redis', async () => {
     const three = await Promise.all([start(), start(), start()]);
     for (const { port } of three) await eventually(() => ready(port));
     const migrated = three.filter(({ service }) =>
       service.stdout.join('').includes('Applied migrations'),
     );
     expect(migrated).toHaveLength(1);
-    for (const { service } of three) expect(service.stderr.join('')).toBe('');
+    for (const { service } of three) {
+      expect(service.stderr.join('')).toBe('');
+      // Production without Redis: one warning line each.
+      const warnings = service.stdout
+        .join('')
+        .split('\n')
+        .filter((line) => line.includes('caches and rate limits are per instance'));
+      expect(warnings).toHaveLength(1);
+    }
   });
 
   it('applies the statement, lock and idle-in-transaction timeouts to the sessions behind the pooler', async () => {
@@ -115,10 +123,18 @@ describe('through PgBouncer in transaction mode', () => {
       );
       expect(new Set(backends).size).toBe(5);
       expect(shown).toEqual(Array.from({ length: 5 }, () => ['15s', '1s', '30s']));
-      // The server enforces them: a statement past its lock_timeout is cancelled.
-      await expect(clients[0].query('SELECT pg_sleep(16)')).rejects.toMatchObject({
-        code: '57014',
-      });
+      // The server enforces them: a lock wait through the pooler is cut at lock_timeout (1 s).
+      await clients[0].query('COMMIT');
+      const holder = new Client({ connectionString: cluster.url('app') });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock(42)');
+        await expect(clients[0].query('SELECT pg_advisory_lock(42)')).rejects.toMatchObject({
+          code: '55P03',
+        });
+      } finally {
+        await holder.end();
+      }
     } finally {
       await Promise.all(clients.map((client) => client.end()));
     }

@@ -56,9 +56,10 @@ export class EnvironmentSchema {
   @Max(100)
   DATABASE_POOL_MAX = 10;
 
-  // Comma-separated libpq URLs of streaming replicas that serve list reads.
+  // Comma-separated libpq URLs of streaming replicas that serve list reads (each one host: the
+  // comma separates replicas, so libpq's multi-host form is not available here).
   @IsOptional()
-  @Matches(/^postgres(?:ql)?:\/\/\S*(?:\s*,\s*postgres(?:ql)?:\/\/\S*)*$/, {
+  @Matches(/^\s*postgres(?:ql)?:\/\/[^\s,]*(?:\s*,\s*postgres(?:ql)?:\/\/[^\s,]*)*\s*$/, {
     message:
       'DATABASE_REPLICA_URLS must be comma-separated postgres:// or postgresql:// connection strings',
   })

@@ -35,9 +35,9 @@ function settingsOf(timeouts: SessionTimeouts): [string, string][] {
  * `SET`, since a pooler keeps that session and hands it to others.
  *
  * Writes only when the stored values differ, under a transaction-scoped advisory lock, so that
- * instances starting together neither race on the catalog row nor write it on every start. On a
- * read-only database (a standby) the role cannot be altered: the service starts, warns, and its
- * writes answer 503.
+ * instances starting together neither race on the catalog row nor write it on every start. A
+ * read-only database (a standby) replays the primary's settings and cannot be altered: the
+ * service starts there, warns, and its writes answer 503.
  */
 export async function applySessionSettings(url: string, timeouts: SessionTimeouts): Promise<void> {
   const logger = new Logger('DatabaseSessions');
@@ -48,16 +48,26 @@ export async function applySessionSettings(url: string, timeouts: SessionTimeout
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [SETTINGS_LOCK_KEY]);
     const [current] = (
-      await client.query<{ role: string; database: string; settings: string[] | null }>(
+      await client.query<{
+        role: string;
+        database: string;
+        settings: string[] | null;
+        readOnly: boolean;
+      }>(
         `SELECT current_user AS role, current_database() AS database,
+                current_setting('transaction_read_only') = 'on' AS "readOnly",
                 (SELECT setconfig FROM pg_db_role_setting
                   WHERE setrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)
                     AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
                 ) AS settings`,
       )
     ).rows;
+    // A standby replays the primary's settings: nothing to write there, nor possible.
+    if (current.readOnly) warnReadOnly(logger);
     const stored = new Set(current.settings ?? []);
-    const missing = wanted.filter(([name, value]) => !stored.has(`${name}=${value}`));
+    const missing = current.readOnly
+      ? []
+      : wanted.filter(([name, value]) => !stored.has(`${name}=${value}`));
     const target = `ROLE ${client.escapeIdentifier(current.role)} IN DATABASE ${client.escapeIdentifier(current.database)}`;
     for (const [name, value] of missing) {
       await client.query(`ALTER ${target} SET ${name} = ${client.escapeLiteral(value)}`);
@@ -74,10 +84,12 @@ export async function applySessionSettings(url: string, timeouts: SessionTimeout
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     if (!isReadOnlyDatabase(error)) throw error;
-    logger.warn(
-      'DATABASE_URL is a read-only database (a standby?): session timeouts not stored, and writes will answer 503',
-    );
+    warnReadOnly(logger);
   } finally {
     await client.end();
   }
+}
+
+function warnReadOnly(logger: Logger): void {
+  logger.warn('DATABASE_URL is a read-only database (a standby?): writes will answer 503');
 }

@@ -4,6 +4,7 @@ import { isReadOnlyDatabase } from '../common/errors/database-error.js';
 
 /** Any constant: serialises the instances that write the role's settings at the same moment. */
 const SETTINGS_LOCK_KEY = 7_301_845_522;
+const SETTINGS_LOCK_WAIT_MS = 10_000;
 
 /** The server-side timeouts every application session runs with, in milliseconds. */
 export interface SessionTimeouts {
@@ -46,6 +47,8 @@ export async function applySessionSettings(url: string, timeouts: SessionTimeout
   const wanted = settingsOf(timeouts);
   try {
     await client.query('BEGIN');
+    // Other starting instances hold this lock for a moment only; never wait on it for ever.
+    await client.query(`SET LOCAL lock_timeout = ${SETTINGS_LOCK_WAIT_MS}`);
     await client.query('SELECT pg_advisory_xact_lock($1)', [SETTINGS_LOCK_KEY]);
     const [current] = (
       await client.query<{

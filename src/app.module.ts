@@ -44,7 +44,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule(logger),
-        DatabaseModule.forRoot(database, config.databasePoolMax),
+        DatabaseModule.forRoot(database, config),
         MetricsRegistryModule,
         RedisModule,
         ResourceCacheModule,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { MigrationLockTimeoutError } from './database/migration-runner.service.js';
 import { resolveDatabase } from './database/resolve-database.js';
 import { installGracefulShutdown } from './health/graceful-shutdown.js';
 
@@ -10,7 +11,8 @@ export async function bootstrap(stopTracing: () => Promise<void>): Promise<void>
   try {
     await start(stopTracing);
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
+    const oneLine = error instanceof ConfigError || error instanceof MigrationLockTimeoutError;
+    console.error(oneLine ? error.message : error);
     process.exit(1);
   }
 }
@@ -26,6 +28,12 @@ async function start(stopTracing: () => Promise<void>): Promise<void> {
     await stopTracing();
   });
 
+  if (config.nodeEnv === 'production' && !config.redisUrl) {
+    // Not an error (one instance needs no Redis), but several would each keep their own.
+    logger.warn(
+      'No Redis configured (REDIS_URL): caches and rate limits are per instance; with several instances, reads may be stale across them and each allows the full rate limit',
+    );
+  }
   await app.listen({ port: config.port, host: config.host });
   logger.log(
     `Listening on http://${config.host}:${config.port} (${database.embedded ? 'embedded PGlite' : 'PostgreSQL'}` +

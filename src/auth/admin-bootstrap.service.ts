@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { ResourceCache } from '../cache/resource-cache.service.js';
+import { isReadOnlyDatabase } from '../common/errors/database-error.js';
 import { PasswordService } from '../users/password.service.js';
 import { ADMIN_SCOPE } from './authenticated-user.js';
 import { DEFAULT_USER_SCOPES } from './scopes.js';
@@ -28,6 +29,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const admin = this.config.admin;
     if (!admin) return;
     const email = admin.email.trim().toLowerCase();
+    try {
+      await this.ensure(email, admin.password);
+    } catch (error) {
+      // A read-only database (a standby named as DATABASE_URL) answers writes 503; the start
+      // goes on, so reads are still served.
+      if (!isReadOnlyDatabase(error)) throw error;
+      this.logger.warn(`Admin user ${email} not ensured: the database is read-only`);
+    }
+  }
+
+  private async ensure(email: string, password: string): Promise<void> {
     const [ensured] = await this.dataSource.query<{ public_id: string }[]>(
       `INSERT INTO users (email, name, password_hash, scopes)
        VALUES ($1, 'Administrator', $2, $3)
@@ -35,7 +47,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
        DO UPDATE SET scopes = array(SELECT DISTINCT unnest(users.scopes || EXCLUDED.scopes) ORDER BY 1),
                      updated_at = CASE WHEN users.scopes @> EXCLUDED.scopes THEN users.updated_at ELSE now() END
        RETURNING public_id`,
-      [email, await this.passwords.hash(admin.password), [...DEFAULT_USER_SCOPES, ADMIN_SCOPE]],
+      [email, await this.passwords.hash(password), [...DEFAULT_USER_SCOPES, ADMIN_SCOPE]],
     );
     await this.cache.invalidate([`user:${ensured.public_id}`]);
     this.logger.log(`Admin user ${email} ensured`);

@@ -7,6 +7,12 @@ export interface AppConfig {
   readonly databaseUrl?: string;
   /** Connections per instance (the embedded database always uses one). */
   readonly databasePoolMax: number;
+  /** Streaming replicas for list reads; empty: every read goes to the primary. */
+  readonly databaseReplicaUrls: readonly string[];
+  /** Longest a statement waits for a row or table lock (lock_timeout); 0 waits without limit. */
+  readonly databaseLockTimeoutMs: number;
+  /** Longest a start waits for another instance's migrations before giving up. */
+  readonly migrationLockTimeoutSeconds: number;
   readonly dataDir: string;
   readonly runMigrations: boolean;
   /** Unset: caches and rate-limit counters live in process memory. */

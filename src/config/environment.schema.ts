@@ -56,6 +56,27 @@ export class EnvironmentSchema {
   @Max(100)
   DATABASE_POOL_MAX = 10;
 
+  // Comma-separated libpq URLs of streaming replicas that serve list reads (each one host: the
+  // comma separates replicas, so libpq's multi-host form is not available here).
+  @IsOptional()
+  @Matches(/^\s*postgres(?:ql)?:\/\/[^\s,]*(?:\s*,\s*postgres(?:ql)?:\/\/[^\s,]*)*\s*$/, {
+    message:
+      'DATABASE_REPLICA_URLS must be comma-separated postgres:// or postgresql:// connection strings',
+  })
+  DATABASE_REPLICA_URLS?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  DATABASE_LOCK_TIMEOUT_MS = 1000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MIGRATION_LOCK_TIMEOUT_SECONDS = 60;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './.data';

@@ -206,6 +206,11 @@ describe('loadConfig', () => {
       ['COUNT_ESTIMATE_THRESHOLD', '-1'],
       ['SHUTDOWN_DRAIN_MS', '-1'],
       ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+      ['DATABASE_REPLICA_URLS', 'mysql://replica'],
+      ['DATABASE_REPLICA_URLS', 'postgres://a:5432/app,redis://b'],
+      ['DATABASE_LOCK_TIMEOUT_MS', '-1'],
+      ['DATABASE_LOCK_TIMEOUT_MS', '1s'],
+      ['MIGRATION_LOCK_TIMEOUT_SECONDS', '0'],
     ])('%s=%s', (variable, value) => {
       const error = configErrorFor({ ...base(), [variable]: value });
       expectOneLineNaming(error, variable);
@@ -283,6 +288,24 @@ describe('loadConfig', () => {
         configErrorFor({ ...production(), JWT_SECRET: `${'é'.repeat(15)}a` }),
         'JWT_SECRET',
       );
+    });
+  });
+
+  describe('database replicas and lock waits', () => {
+    it('defaults to no replica, a 1 s lock wait and a 60 s migration-lock wait', () => {
+      expect(loadConfig(base())).toMatchObject({
+        databaseReplicaUrls: [],
+        databaseLockTimeoutMs: 1000,
+        migrationLockTimeoutSeconds: 60,
+      });
+    });
+
+    it('splits DATABASE_REPLICA_URLS on commas, trimming blanks', () => {
+      const config = loadConfig({
+        ...base(),
+        DATABASE_REPLICA_URLS: 'postgres://r1:5432/app , postgresql://r2/app',
+      });
+      expect(config.databaseReplicaUrls).toEqual(['postgres://r1:5432/app', 'postgresql://r2/app']);
     });
   });
 

@@ -48,6 +48,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: schema.HOST,
     databaseUrl: schema.DATABASE_URL,
     databasePoolMax: schema.DATABASE_POOL_MAX,
+    databaseReplicaUrls: (schema.DATABASE_REPLICA_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+    databaseLockTimeoutMs: schema.DATABASE_LOCK_TIMEOUT_MS,
+    migrationLockTimeoutSeconds: schema.MIGRATION_LOCK_TIMEOUT_SECONDS,
     dataDir,
     runMigrations: schema.RUN_MIGRATIONS,
     redisUrl: schema.REDIS_URL,

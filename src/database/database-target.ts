@@ -11,6 +11,8 @@ export interface PoolSettings {
   readonly poolMax: number;
   /** Migrations may run long (index builds): no query timeouts for them. */
   readonly forMigrations?: boolean;
+  /** How long to wait for a connection (pool wait included); 3 s unless said otherwise. */
+  readonly connectTimeoutMs?: number;
 }
 
 export const DATABASE_TARGET = Symbol('DATABASE_TARGET');

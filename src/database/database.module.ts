@@ -1,24 +1,35 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
 import { DATABASE_TARGET, DatabaseTarget } from './database-target.js';
 import { MigrationRunner } from './migration-runner.service.js';
+import { ReplicaReads } from './replica-reads.service.js';
+import { applySessionSettings, sessionTimeouts } from './session-settings.js';
 import { typeOrmOptions } from './typeorm-options.js';
 
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(target: DatabaseTarget, poolMax: number): DynamicModule {
+  static forRoot(target: DatabaseTarget, config: AppConfig): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...typeOrmOptions(target, { poolMax }),
-          // Fail fast at start instead of TypeORM's default of retrying for half a minute.
-          retryAttempts: 0,
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => {
+            // Before the pool opens its first session, which then starts with them.
+            if (!target.embedded) {
+              await applySessionSettings(target.url, sessionTimeouts(config.databaseLockTimeoutMs));
+            }
+            return {
+              ...typeOrmOptions(target, { poolMax: config.databasePoolMax }),
+              // Fail fast at start instead of TypeORM's default of retrying for half a minute.
+              retryAttempts: 0,
+            };
+          },
         }),
       ],
-      providers: [{ provide: DATABASE_TARGET, useValue: target }, MigrationRunner],
-      exports: [DATABASE_TARGET, MigrationRunner],
+      providers: [{ provide: DATABASE_TARGET, useValue: target }, MigrationRunner, ReplicaReads],
+      exports: [DATABASE_TARGET, MigrationRunner, ReplicaReads],
     };
   }
 }

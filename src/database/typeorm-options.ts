@@ -9,19 +9,13 @@ export const ENTITIES = [User, Post, RefreshToken];
 
 export function typeOrmOptions(
   { url, embedded }: DatabaseTarget,
-  { poolMax, forMigrations = false }: PoolSettings,
+  { poolMax, forMigrations = false, connectTimeoutMs = 3000 }: PoolSettings,
 ): DataSourceOptions {
   // Bounded waits so an unreachable database answers 503 instead of hanging a request:
-  // connecting, each query on the client side (for when the server cannot even answer), and
-  // statements on the server side.
-  const timeouts = forMigrations
-    ? {}
-    : {
-        query_timeout: 15_000,
-        ...(embedded
-          ? {}
-          : { statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 }),
-      };
+  // connecting, and each query on the client side (for when the server cannot even answer).
+  // The server-side timeouts (statement, lock, idle in transaction) are role settings, not
+  // startup parameters, which PgBouncer refuses: see session-settings.ts.
+  const timeouts = forMigrations ? {} : { query_timeout: 15_000 };
   return {
     type: 'postgres',
     url,
@@ -30,6 +24,10 @@ export function typeOrmOptions(
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: embedded ? 1 : poolMax, connectionTimeoutMillis: 3000, ...timeouts },
+    extra: {
+      max: embedded ? 1 : poolMax,
+      connectionTimeoutMillis: connectTimeoutMs,
+      ...timeouts,
+    },
   };
 }

@@ -6,6 +6,8 @@ import {
 } from '@nestjs/terminus';
 import { MigrationRunner } from '../database/migration-runner.service.js';
 import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { DATABASE_TARGET, type DatabaseTarget } from '../database/database-target.js';
+import { DatabaseProbe } from './database-probe.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /** Longest the readiness probe waits for the database before calling it down. */
@@ -14,7 +16,12 @@ const DATABASE_TIMEOUT_MS = 1000;
 /**
  * What /ready checks, with terminus: shutdown has not begun, the database answers within a
  * second, and no migration is pending. Redis is reported (connected or not) but never fails
- * readiness: without it the service still answers, from the database.
+ * readiness: without it the service still answers, from the database. Read replicas are not
+ * checked: lists fall back to the primary without them.
+ *
+ * The database is asked on the probe's own connection (database-probe.ts), never through the
+ * application's pool, so a busy pool is not mistaken for a database that is down. The embedded
+ * database serves one session, so there the pool is asked.
  */
 @Injectable()
 export class ReadinessService {
@@ -24,6 +31,8 @@ export class ReadinessService {
     private readonly database: TypeOrmHealthIndicator,
     private readonly migrations: MigrationRunner,
     private readonly shutdown: ShutdownState,
+    private readonly probe: DatabaseProbe,
+    @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
   ) {}
 
@@ -33,7 +42,13 @@ export class ReadinessService {
         const session = this.indicators.check('shutdown');
         return this.shutdown.draining ? session.down({ draining: true }) : session.up();
       },
-      () => this.database.pingCheck('database').withTimeout(DATABASE_TIMEOUT_MS),
+      () =>
+        this.target.embedded
+          ? this.database.pingCheck('database').withTimeout(DATABASE_TIMEOUT_MS)
+          : this.indicators
+              .check('database')
+              .attempt(() => this.probe.ping())
+              .withTimeout(DATABASE_TIMEOUT_MS),
       () =>
         this.indicators
           .check('migrations')

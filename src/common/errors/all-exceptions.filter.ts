@@ -8,10 +8,13 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type LoggedRequest, logBindingsOf } from '../../observability/logger.module.js';
-import { isDatabaseUnavailable, isUniqueViolation } from './database-error.js';
+import { isUniqueViolation, retryableDatabaseError } from './database-error.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from './error-code.js';
 import { ErrorEnvelope } from './error-envelope.js';
 import { ValidationFailedException } from './validation-failed.exception.js';
+
+/** What a 503 asks a client to wait before retrying. */
+const RETRY_AFTER_SECONDS = 1;
 
 interface MappedError {
   status: number;
@@ -48,6 +51,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (mapped.status === 401) {
       void reply.header('WWW-Authenticate', 'Bearer');
     }
+    // Every 503 is a state that passes (a lock released, the database back, a start finished).
+    if (mapped.status === 503) {
+      void reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
 
     const body: ErrorEnvelope = {
       error: {
@@ -77,9 +84,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message: 'A resource with these unique values already exists',
       };
     }
-    if (isDatabaseUnavailable(exception)) {
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The database is unavailable' };
-    }
+    const retryable = retryableDatabaseError(exception);
+    if (retryable) return { status: HttpStatus.SERVICE_UNAVAILABLE, message: retryable };
     // Fastify's own errors (FST_ERR_CTP_*: bad JSON, empty body, unsupported media type, body
     // too large) carry a 4xx statusCode; their text is generic, the status is what matters.
     const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;

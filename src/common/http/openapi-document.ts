@@ -105,7 +105,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   429: 'RATE_LIMITED: over the rate limit; retry after Retry-After seconds',
   431: 'REQUEST_HEADER_FIELDS_TOO_LARGE: request headers over 16 KiB; the connection is closed',
   500: 'INTERNAL_ERROR: anything unexpected (never a stack trace, SQL or driver text)',
-  503: 'SERVICE_UNAVAILABLE: the database is unreachable',
+  503: 'SERVICE_UNAVAILABLE: the database is unreachable or read-only, or the row is locked by another operation past DATABASE_LOCK_TIMEOUT_MS; retry after Retry-After seconds',
 };
 
 /** Name of the error schema of a status: NOT_FOUND is `NotFoundError`. */
@@ -317,7 +317,7 @@ function addHeaders(response: ResponseObject, status: number, fact: RouteFacts):
     if (fact.authLimited)
       for (const name of AUTH_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
   }
-  if (status === 429) headers['Retry-After'] = headerRef('Retry-After');
+  if (status === 429 || status === 503) headers['Retry-After'] = headerRef('Retry-After');
   if (status === 401) headers['WWW-Authenticate'] = headerRef('WWW-Authenticate');
   response.headers = headers;
 }

@@ -1,7 +1,8 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { ObjectLiteral, type QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { InjectConfig } from '../../config/inject-config.decorator.js';
+import { ReplicaReads } from '../../database/replica-reads.service.js';
 import { ValidationFailedException } from '../errors/validation-failed.exception.js';
 import { CursorCodec } from './cursor-codec.js';
 import { Page, PageMeta } from './page.js';
@@ -22,7 +23,8 @@ export interface PaginateOptions {
 
 /**
  * Newest-first pages, ordered by (created_at DESC, id DESC) so ties never skip or repeat a row,
- * in offset mode (`page`) or keyset mode (`cursor`).
+ * in offset mode (`page`) or keyset mode (`cursor`). Pages may lag behind writes: they are read
+ * from a replica when DATABASE_REPLICA_URLS names one (database/replica-reads.service.ts).
  */
 @Injectable()
 export class PaginationService {
@@ -31,6 +33,7 @@ export class PaginationService {
   constructor(
     private readonly cursors: CursorCodec,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly replicas: ReplicaReads,
   ) {}
 
   async paginate<T extends { id: number }>(
@@ -42,28 +45,39 @@ export class PaginationService {
       throw new BadRequestException('Use either page or cursor, not both');
     }
     const alias = query.alias;
-    const counting = this.count(query.clone(), table, filtered);
-
-    query
-      .orderBy(`${alias}.created_at`, 'DESC')
-      .addOrderBy(`${alias}.id`, 'DESC')
-      .limit(perPage + 1);
+    let afterId: number | null = null;
     if (cursor !== undefined) {
-      const afterId = this.cursors.decode(table, cursor);
+      afterId = this.cursors.decode(table, cursor);
       if (afterId === null) {
         throw new ValidationFailedException([{ field: 'cursor', message: 'cursor is not valid' }]);
       }
-      // Keyset: rows strictly after the cursor's row in (created_at, id) order. The row's own
-      // created_at is read by primary key, so microsecond timestamps never lose precision.
-      query.andWhere(
-        `(${alias}.created_at, ${alias}.id) < (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :afterId)`,
-        { afterId },
-      );
-    } else {
-      query.offset(((page ?? 1) - 1) * perPage);
     }
 
-    const [rows, total] = await Promise.all([query.getMany(), counting]);
+    const [rows, total] = await this.replicas.lagging((replica) => {
+      // Fresh builders on each attempt: a read retried on the primary must not keep the
+      // replica's runner.
+      const counted = query.clone();
+      const listed = query
+        .clone()
+        .orderBy(`${alias}.created_at`, 'DESC')
+        .addOrderBy(`${alias}.id`, 'DESC')
+        .limit(perPage + 1);
+      if (replica) {
+        counted.setQueryRunner(replica);
+        listed.setQueryRunner(replica);
+      }
+      if (afterId !== null) {
+        // Keyset: rows strictly after the cursor's row in (created_at, id) order. The row's own
+        // created_at is read by primary key, so microsecond timestamps never lose precision.
+        listed.andWhere(
+          `(${alias}.created_at, ${alias}.id) < (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = :afterId)`,
+          { afterId },
+        );
+      } else {
+        listed.offset(((page ?? 1) - 1) * perPage);
+      }
+      return Promise.all([listed.getMany(), this.count(counted, table, filtered, replica)]);
+    });
     const hasMore = rows.length > perPage;
     const items = hasMore ? rows.slice(0, perPage) : rows;
     const meta: PageMeta = {
@@ -80,9 +94,10 @@ export class PaginationService {
     query: SelectQueryBuilder<T>,
     table: string,
     filtered: boolean,
+    replica: QueryRunner | undefined,
   ): Promise<{ value: number; estimated: boolean }> {
     if (!filtered) {
-      const estimate = await this.plannerEstimate(query, table);
+      const estimate = await this.plannerEstimate(query, table, replica);
       if (estimate > this.config.countEstimateThreshold) {
         return { value: estimate, estimated: true };
       }
@@ -98,12 +113,14 @@ export class PaginationService {
   private async plannerEstimate<T extends ObjectLiteral>(
     query: SelectQueryBuilder<T>,
     table: string,
+    replica: QueryRunner | undefined,
   ): Promise<number> {
     const kept = this.estimates.get(table);
     if (kept && kept.until > Date.now()) return kept.value;
     const [row] = await query.connection.query<{ estimate: number }[]>(
       `SELECT reltuples::bigint::int8 AS estimate FROM pg_class WHERE oid = $1::regclass`,
       [table],
+      replica,
     );
     const value = Number(row?.estimate ?? -1);
     if (value > this.config.countEstimateThreshold) {

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { frameworkErrors } from './common/errors/framework-errors.js';
+import { canonicalisePathId } from './common/ids/canonical-uuid.js';
 import {
   corsOptions,
   isAuthPath,
@@ -66,6 +67,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // Security headers and Cache-Control (common/http/http-hardening.ts), and the request id.
     void reply.headers(isAuthPath(request.url) ? headerSets.auth : headerSets.default);
     void reply.header('X-Request-Id', request.id);
+    // Ids in paths are UUIDs in any case (API.md): one canonical form from here on, so that the
+    // guards, cache keys, SQL and ETags of a request never see two spellings of one id.
+    canonicalisePathId(request.params);
     // An unknown route is 404 before its body is read (Fastify parses it even there): never a
     // 400, 413 or 415 for a body that no route takes.
     if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));

@@ -1,16 +1,19 @@
-import { NotFoundException } from '@nestjs/common';
+import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { frameworkErrors } from './common/errors/framework-errors.js';
+import { canonicalisePathId } from './common/ids/canonical-uuid.js';
 import {
   corsOptions,
+  hasDuplicateHost,
   isAuthPath,
   responseHeaderSets,
   serverLimits,
 } from './common/http/http-hardening.js';
+import { registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { setupSwagger } from './common/http/swagger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -57,6 +60,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is refused with 415 (Fastify's default also takes text/plain).
   fastify.removeContentTypeParser(['text/plain']);
+  // UTF-8 only (415) and a nesting limit (400), both before the body is parsed.
+  registerJsonBodyParser(fastify);
   // The request line and the HTTP metrics, when each response has finished.
   registerRequestLogging(fastify, logger, app.get(HttpMetrics));
   const headerSets = responseHeaderSets();
@@ -66,9 +71,15 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // Security headers and Cache-Control (common/http/http-hardening.ts), and the request id.
     void reply.headers(isAuthPath(request.url) ? headerSets.auth : headerSets.default);
     void reply.header('X-Request-Id', request.id);
+    // Ids in paths are UUIDs in any case (API.md): one canonical form from here on, so that the
+    // guards, cache keys, SQL and ETags of a request never see two spellings of one id.
+    canonicalisePathId(request.params);
+    // Two Host headers leave the target ambiguous: RFC 9112, section 3.2, requires a 400.
+    if (hasDuplicateHost(request.raw.rawHeaders))
+      done(new BadRequestException('Duplicate Host header'));
     // An unknown route is 404 before its body is read (Fastify parses it even there): never a
     // 400, 413 or 415 for a body that no route takes.
-    if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
+    else if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
     else done();
   });
 

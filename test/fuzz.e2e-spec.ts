@@ -1,14 +1,19 @@
 import fc from 'fast-check';
-import type { InjectOptions } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { OpenAPIObject, OperationObject, ParameterObject } from '@nestjs/swagger';
 import { buildOpenApiDocument } from '../src/common/http/swagger.js';
 import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
 import {
+  BLANK_STRINGS,
+  caseVariants,
+  DEEPLY_NESTED_BODIES,
   invalidValue,
+  nonCanonicalForms,
   oddString,
   resolve,
   validValue,
+  VALUES_OF_EVERY_TYPE,
   wrongType,
   type Schema,
 } from './support/openapi-arbitraries.js';
@@ -134,6 +139,158 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     expect(await snapshot(author)).toEqual(before);
   });
 
+  describe('every field, id and query parameter in the forms random drawing once missed', () => {
+    let owner: SignedUpUser;
+    let ownerPostId: string;
+
+    beforeAll(async () => {
+      owner = await signUp(t);
+      ownerPostId = (await createPost(t, owner)).id;
+    });
+
+    const named = (list: Operation[]): [string, Operation][] =>
+      list.map((entry) => [`${entry.method.toUpperCase()} ${entry.path}`, entry]);
+    const withBody = operations.filter((entry) => bodySchemaOf(entry.operation));
+    const withId = operations.filter((entry) => entry.path.includes('{id}'));
+    const withQuery = operations.filter((entry) =>
+      ((entry.operation.parameters ?? []) as ParameterObject[]).some((p) => p.in === 'query'),
+    );
+
+    /** The operation on the owner's own resource, so that the request reaches validation. */
+    function urlOf(entry: Operation, id?: string): string {
+      const own = entry.path.startsWith('/posts/') ? ownerPostId : owner.id;
+      return entry.path.replace('{id}', encodeSegment(id ?? own));
+    }
+
+    function ownId(entry: Operation): string {
+      return entry.path.startsWith('/posts/') ? ownerPostId : owner.id;
+    }
+
+    function send(entry: Operation, url: string, payload?: string): Promise<InjectResponse> {
+      return t.request({
+        method: entry.method.toUpperCase() as InjectOptions['method'],
+        url,
+        headers: {
+          ...bearer(owner.token),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    }
+
+    function validBody(entry: Operation): Record<string, unknown> {
+      const schema = resolve(document, bodySchemaOf(entry.operation) as Schema);
+      const [value] = fc.sample(validValue(document, schema), { numRuns: 1, seed: SEED });
+      return value as Record<string, unknown>;
+    }
+
+    it.each(named(withBody))(
+      '%s: null and every other JSON type in each field is 422 naming the field',
+      async (_name, entry) => {
+        const schema = resolve(document, bodySchemaOf(entry.operation) as Schema);
+        const before = await snapshot(owner);
+        for (const [field, property] of Object.entries(schema.properties ?? {})) {
+          const own = resolve(document, property).type ?? 'object';
+          for (const [type, value] of Object.entries(VALUES_OF_EVERY_TYPE)) {
+            if (type === own || (own === 'number' && type === 'integer')) continue;
+            const payload = JSON.stringify({ ...validBody(entry), [field]: value });
+            const response = await send(entry, urlOf(entry), payload);
+            const details = response.json<{ error?: { details?: { field: string }[] } }>().error
+              ?.details;
+            expect({ field, type, status: response.statusCode }).toEqual({
+              field,
+              type,
+              status: 422,
+            });
+            expect(details?.map((detail) => detail.field)).toContain(field);
+          }
+        }
+        expect(await snapshot(owner)).toEqual(before);
+      },
+    );
+
+    it.each(named(withBody))(
+      '%s: text that shows nothing in each string field is documented, never a 5xx',
+      async (_name, entry) => {
+        const schema = resolve(document, bodySchemaOf(entry.operation) as Schema);
+        for (const [field, property] of Object.entries(schema.properties ?? {})) {
+          if (resolve(document, property).type !== 'string') continue;
+          for (const blank of BLANK_STRINGS) {
+            const payload = JSON.stringify({ ...validBody(entry), [field]: blank });
+            const response = await send(entry, urlOf(entry), payload);
+            expect(response.statusCode).toBeLessThan(500);
+            // Names and titles must show something.
+            if (field === 'name' || field === 'title') {
+              expect({ field, blank, status: response.statusCode }).toEqual({
+                field,
+                blank,
+                status: 422,
+              });
+            }
+          }
+        }
+      },
+    );
+
+    it.each(named(withBody))('%s: deeply nested JSON is 400', async (_name, entry) => {
+      for (const payload of DEEPLY_NESTED_BODIES) {
+        const response = await send(entry, urlOf(entry), payload);
+        expect(response.statusCode).toBe(400);
+        expect(response.json<{ error: { code: string } }>().error.code).toBe('BAD_REQUEST');
+      }
+    });
+
+    it.each(named(withId))(
+      '%s: forms of the id this API does not take are 404',
+      async (_name, entry) => {
+        const before = await snapshot(owner);
+        for (const form of nonCanonicalForms(ownId(entry))) {
+          const payload = bodySchemaOf(entry.operation)
+            ? JSON.stringify(validBody(entry))
+            : undefined;
+          const response = await send(entry, urlOf(entry, form), payload);
+          expect({ form, status: response.statusCode }).toEqual({ form, status: 404 });
+        }
+        expect(await snapshot(owner)).toEqual(before);
+      },
+    );
+
+    it.each(named(withId.filter((entry) => entry.method === 'get')))(
+      '%s: the id in upper or mixed case answers as in lower case',
+      async (_name, entry) => {
+        const lower = await send(entry, urlOf(entry));
+        for (const variant of caseVariants(ownId(entry))) {
+          const response = await send(entry, urlOf(entry, variant));
+          expect({ variant, status: response.statusCode }).toEqual({
+            variant,
+            status: lower.statusCode,
+          });
+          expect(response.headers.etag).toBe(lower.headers.etag);
+        }
+      },
+    );
+
+    it.each(named(withQuery))(
+      '%s: a query parameter repeated or in array form is 422 naming it',
+      async (_name, entry) => {
+        const names = ((entry.operation.parameters ?? []) as ParameterObject[])
+          .filter((parameter) => parameter.in === 'query')
+          .map((parameter) => parameter.name);
+        for (const name of names) {
+          for (const query of [`${name}=1&${name}=2`, `${name}=1&${name}=1`, `${name}[]=1`]) {
+            const response = await send(entry, `${urlOf(entry)}?${query}`);
+            const details = response.json<{ error?: { details?: { field: string }[] } }>().error
+              ?.details;
+            expect({ query, status: response.statusCode }).toEqual({ query, status: 422 });
+            expect(details?.map((detail) => detail.field)).toContain(
+              query.includes('[]') ? `${name}[]` : name,
+            );
+          }
+        }
+      },
+    );
+  });
+
   describe.each(operations.map((entry) => [`${entry.method.toUpperCase()} ${entry.path}`, entry]))(
     '%s',
     (_name, entry) => {
@@ -170,6 +327,11 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     },
   );
 });
+
+function bodySchemaOf(operation: OperationObject): Schema | undefined {
+  return (operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
+    ?.content?.['application/json']?.schema;
+}
 
 /** The victim's rows: their user, posts and refresh tokens, every column. */
 async function snapshot(user: SignedUpUser): Promise<Snapshot> {
@@ -235,6 +397,8 @@ function requestArbitrary(
       { arbitrary: fc.constant(own), weight: 3 },
       { arbitrary: fc.constant(others), weight: 2 },
       { arbitrary: fc.constantFrom(world.callerPostId, world.caller.id), weight: 1 },
+      // The same ids in upper and mixed case: the same resources (API.md).
+      { arbitrary: fc.constantFrom(...caseVariants(own), ...caseVariants(others)), weight: 2 },
     )
     .map(encodeSegment);
   const badIds = fc.oneof(
@@ -252,6 +416,8 @@ function requestArbitrary(
           world.victim.id.toUpperCase(),
         ),
         fc.constant('a'.repeat(3000)),
+        // Spellings PostgreSQL reads as a UUID and this API does not.
+        fc.constantFrom(...nonCanonicalForms(own), ...nonCanonicalForms(others)),
       )
       .map(encodeSegment),
     fc.constantFrom('%', '%E0%A4%A', '%zz', '%00', '..', '.'),
@@ -343,11 +509,25 @@ function queryArbitrary(parameters: ParameterObject[], valid: boolean): fc.Arbit
       { nil: undefined },
     );
   });
+  const names = parameters.map((parameter) => parameter.name);
   const unknown = valid
     ? fc.constant([])
-    : fc.array(fc.tuple(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ maxLength: 10 })), {
-        maxLength: 2,
-      });
+    : fc.array(
+        fc.oneof(
+          fc.tuple(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ maxLength: 10 })),
+          // A documented parameter again (repeated), or in array form (name[]=).
+          ...(names.length > 0
+            ? [
+                fc.tuple(fc.constantFrom(...names), fc.constantFrom('1', '2', 'x')),
+                fc.tuple(
+                  fc.constantFrom(...names).map((name) => `${name}[]`),
+                  fc.constantFrom('1', 'x'),
+                ),
+              ]
+            : []),
+        ),
+        { maxLength: 2 },
+      );
   return fc.tuple(fc.tuple(...entries), unknown).map(([known, extra]) => {
     const search = new URLSearchParams();
     for (const pair of [...known, ...extra]) if (pair) search.append(pair[0], pair[1]);
@@ -393,6 +573,19 @@ function bodyArbitrary(
         fc.oneof(oddString, fc.constant('y'.repeat(200_000))),
       )
       .map(([value, field, text]) => asJson({ ...value, [field]: text })),
+    // A field set to null or to a value of another JSON type, or to text that shows nothing.
+    fc
+      .tuple(
+        validValue(document, schema, hints) as fc.Arbitrary<Record<string, unknown>>,
+        fc.constantFrom(...Object.keys(schema.properties ?? {})),
+        fc.constantFrom(...Object.values(VALUES_OF_EVERY_TYPE), ...BLANK_STRINGS),
+      )
+      .map(([value, field, bad]) => asJson({ ...value, [field]: bad })),
+    // Nested far deeper than the parser takes.
+    fc.constantFrom(...DEEPLY_NESTED_BODIES).map((payload) => ({
+      payload,
+      headers: { 'content-type': 'application/json' },
+    })),
     // Not JSON, or not declared as JSON.
     fc.constantFrom<Body>(
       { payload: '{"unterminated": ', headers: { 'content-type': 'application/json' } },

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -71,9 +72,12 @@ describe('process lifecycle', () => {
           },
         );
 
+        expect(await connectionHeaderOf(`${base}/health`)).toBe('keep-alive');
         service.child.kill('SIGTERM');
         await eventually(async () => (await fetch(`${base}/ready`)).status === 503, 20);
         expect((await fetch(`${base}/health`)).status).toBe(200);
+        // Keep-alive clients are told to move away while the drain lasts.
+        expect(await connectionHeaderOf(`${base}/health`)).toBe('close');
 
         // A sign-up that reaches the service during the drain and is then held at the database.
         proxy.pause();
@@ -112,6 +116,20 @@ describe('process lifecycle', () => {
     }, 60_000);
   });
 });
+
+/** The Connection header of a response to a keep-alive request. */
+function connectionHeaderOf(url: string): Promise<string | undefined> {
+  const agent = new Agent({ keepAlive: true });
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        agent.destroy();
+        resolve(response.headers.connection);
+      });
+    }).on('error', reject);
+  });
+}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'lifecycle-'));

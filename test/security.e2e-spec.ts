@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { Server } from 'node:http';
-import { connect } from 'node:net';
+import { parseRaw, rawExchange } from './support/raw-http.js';
 import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, TestApp } from './support/test-app.js';
@@ -49,30 +49,6 @@ const INTERNAL_FIELDS = [
 ];
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** The raw HTTP/1.1 response to `request`, sent as is over a fresh connection. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.end(request);
-  });
-}
-
-function parseRaw(raw: string): { status: number; headers: Record<string, string>; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
-  const headers = Object.fromEntries(
-    lines.map((line) => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
-    }),
-  );
-  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4) };
-}
 
 /** Every key and value of a JSON document, walked recursively. */
 function* entries(value: unknown, path = ''): Generator<[string, string, unknown]> {

@@ -1,6 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { isUUID } from 'class-validator';
+import { canonicalUuid } from '../common/ids/canonical-uuid.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { UsersService } from '../users/users.service.js';
@@ -37,18 +37,19 @@ export class AccessTokenVerifier {
     const claims = await this.jwt
       .verifyAsync<Partial<AccessTokenClaims>>(token, this.options)
       .catch(() => undefined);
+    // The subject in the one form the cache keys and ownership checks use.
+    const publicId = canonicalUuid(claims?.sub);
     if (
       !claims ||
       typeof claims.exp !== 'number' ||
-      typeof claims.sub !== 'string' ||
-      !isUUID(claims.sub) ||
+      publicId === null ||
       !Array.isArray(claims.scope) ||
       !claims.scope.every((scope) => typeof scope === 'string')
     ) {
       throw new UnauthorizedException('Invalid or missing access token');
     }
-    const id = await this.users.findLiveId(claims.sub);
+    const id = await this.users.findLiveId(publicId);
     if (id === null) throw new UnauthorizedException('Invalid or missing access token');
-    return { id, publicId: claims.sub, scopes: claims.scope };
+    return { id, publicId, scopes: claims.scope };
   }
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ShutdownState } from './shutdown-state.js';
@@ -24,6 +24,7 @@ export function installGracefulShutdown(
     stopping = true;
     logger.log(`${signal} received: draining for ${drainMs} ms`);
     app.get(ShutdownState).draining = true;
+    closeConnectionsAfterEachResponse(app.getHttpServer());
     await new Promise((resolve) => setTimeout(resolve, drainMs));
     await closeHttpServer(app.getHttpServer());
     await app.close();
@@ -33,6 +34,18 @@ export function installGracefulShutdown(
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
+}
+
+/**
+ * During the drain every response says `Connection: close` and Node closes its connection once
+ * it is sent, so keep-alive clients reconnect (to another instance, now that /ready is 503)
+ * rather than send a request on a connection the server is about to close. A listener ahead of
+ * Fastify's, added only now: requests before the shutdown pay nothing for it.
+ */
+function closeConnectionsAfterEachResponse(server: Server): void {
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('Connection', 'close');
+  });
 }
 
 /**

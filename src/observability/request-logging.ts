@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoInstance } from 'pino';
 import type { HttpMetrics } from './http-metrics.js';
 import { type LoggedRequest, logBindingsOf } from './logger.module.js';
+import { redactQuerySecrets } from './query-redaction.js';
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
@@ -20,6 +21,8 @@ export function registerRequestLogging(
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const level = levelOf(request, reply);
     if (logger.isLevelEnabled(level)) {
+      // A token or password a client put in the query string never reaches the log.
+      const url = redactQuerySecrets(request.url);
       logger[level](
         {
           ...logBindingsOf(request.raw as LoggedRequest),
@@ -27,9 +30,9 @@ export function registerRequestLogging(
           route,
           status: reply.statusCode,
           duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-          req: { url: request.url },
+          req: { url },
         },
-        `${request.method} ${request.routeOptions.url ?? request.url} ${reply.statusCode}`,
+        `${request.method} ${request.routeOptions.url ?? url} ${reply.statusCode}`,
       );
     }
     done();

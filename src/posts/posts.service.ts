@@ -88,34 +88,38 @@ export class PostsService {
    * PUT and PATCH. With `ifMatch` (the versions If-Match accepts), one UPDATE both checks the
    * version and writes, so of two writers holding the same If-Match exactly one matches the row
    * (PostgreSQL re-evaluates the WHERE on the row the first one committed). No row matched: 404
-   * if the post is gone, 412 if it is there at another version.
+   * if the post is gone, 412 if it is there at another version. The answer is the row as this
+   * statement left it (RETURNING), never a read after it that could show a later write.
    */
   async update(
     publicId: string,
     changes: UpdatePostInput,
     ifMatch?: AcceptedVersions,
   ): Promise<Post> {
-    const set: Partial<Pick<Post, 'title' | 'body'>> = {};
-    if (changes.title !== undefined) set.title = changes.title;
-    if (changes.body !== undefined) set.body = changes.body;
-    if (Object.keys(set).length > 0) {
-      // TypeORM's update adds updated_at and version + 1; soft-deleted posts are never matched.
-      const update = this.posts
-        .createQueryBuilder()
-        .update()
-        .set(set)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
-      const result = await update.execute();
-      if (!result.affected) throw await this.missingOrChanged(publicId, ifMatch);
-      await this.cache.invalidate([postKey(publicId)]);
+    if (changes.title === undefined && changes.body === undefined) {
+      // Nothing to write (an empty PATCH): the precondition still holds or fails.
+      const post = await this.loadLive(publicId);
+      if (!post) throw new NotFoundException('Post not found');
+      if (!versionAccepted(ifMatch, post.version)) throw postChanged();
+      return post;
     }
-    const post = await this.loadLive(publicId);
-    if (!post) throw new NotFoundException('Post not found');
-    // Nothing to write (an empty PATCH): the precondition still holds or fails.
-    if (Object.keys(set).length === 0 && !versionAccepted(ifMatch, post.version))
-      throw postChanged();
-    return post;
+    // One fixed statement; a field left out is NULL here and keeps its value (null is never a
+    // valid title or body: validation refuses it). version and updated_at move on as TypeORM's
+    // update would move them.
+    // TypeORM answers an UPDATE with [returned rows, affected count].
+    const [rows] = await this.posts.query<[UpdatedPostRow[], number]>(
+      `UPDATE posts
+          SET title = COALESCE($2, title), body = COALESCE($3, body),
+              version = version + 1, updated_at = CURRENT_TIMESTAMP
+        WHERE public_id = $1 AND deleted_at IS NULL
+          AND ($4::integer[] IS NULL OR version = ANY($4::integer[]))
+    RETURNING id, public_id, user_id, title, body, version, created_at, updated_at,
+              (SELECT u.public_id FROM users u WHERE u.id = posts.user_id) AS author_public_id`,
+      [publicId, changes.title ?? null, changes.body ?? null, ifMatch ?? null],
+    );
+    if (rows.length === 0) throw await this.missingOrChanged(publicId, ifMatch);
+    await this.cache.invalidate([postKey(publicId)]);
+    return postFromRow(rows[0]);
   }
 
   /** Soft delete; `ifMatch` as for update(), checked in the same statement. */
@@ -154,6 +158,34 @@ export class PostsService {
       .innerJoin('post.author', 'author')
       .addSelect('author.publicId');
   }
+}
+
+interface UpdatedPostRow {
+  id: number;
+  public_id: string;
+  user_id: number;
+  title: string;
+  body: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  author_public_id: string;
+}
+
+/** An updated post's row (UpdatedPostRow) as the entity, with its author's public id. */
+function postFromRow(row: UpdatedPostRow): Post {
+  return Object.assign(new Post(), {
+    id: row.id,
+    publicId: row.public_id,
+    userId: row.user_id,
+    title: row.title,
+    body: row.body,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: null,
+    author: Object.assign(new User(), { publicId: row.author_public_id }),
+  });
 }
 
 function postChanged(): PreconditionFailedException {

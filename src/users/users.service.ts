@@ -24,7 +24,8 @@ import { User } from './user.entity.js';
 
 type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
 
-const LIVE_USER_COLUMNS = 'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
+const LIVE_USER_COLUMNS =
+  'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;
@@ -160,34 +161,48 @@ export class UsersService {
    * One UPDATE both checks the version (when `ifMatch` is given) and writes, so of two writers
    * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
    * the row the first one committed, whose version has moved on. No row matched: 404 if the
-   * user is gone, 412 if it is there at another version.
+   * user is gone, 412 if it is there at another version. The answer is the row as this statement
+   * left it (RETURNING), never a read after it that could show a later write.
    */
   private async applyChanges(
     publicId: string,
     changes: UserChanges,
     ifMatch: AcceptedVersions,
   ): Promise<User> {
-    if (Object.keys(changes).length > 0) {
-      // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
-      const update = this.users
-        .createQueryBuilder()
-        .update()
-        .set(changes)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
-      const result = await update.execute();
-      if (!result.affected) {
-        if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
-        throw new NotFoundException('User not found');
-      }
-      await this.cache.invalidate([userKey(publicId)]);
+    if (Object.keys(changes).length === 0) {
+      // Nothing to write (an empty PATCH): the precondition still holds or fails.
+      const user = await this.loadLive(publicId);
+      if (!user) throw new NotFoundException('User not found');
+      if (!versionAccepted(ifMatch, user.version)) throw userChanged();
+      return user;
     }
-    const user = await this.users.findOneBy({ publicId });
-    if (!user) throw new NotFoundException('User not found');
-    // Nothing to write (an empty PATCH): the precondition still holds or fails.
-    if (Object.keys(changes).length === 0 && !versionAccepted(ifMatch, user.version))
-      throw userChanged();
-    return user;
+    // One fixed statement; a field left out is NULL here and keeps its value (null is never a
+    // valid value of these columns: validation refuses it). version and updated_at move on as
+    // TypeORM's update would move them. Soft-deleted users are never matched.
+    // TypeORM answers an UPDATE with [returned rows, affected count].
+    const [rows] = await this.users.query<[LiveUserRow[], number]>(
+      `UPDATE users
+          SET email = COALESCE($2, email), name = COALESCE($3, name),
+              password_hash = COALESCE($4, password_hash), scopes = COALESCE($5::text[], scopes),
+              version = version + 1, updated_at = CURRENT_TIMESTAMP
+        WHERE public_id = $1 AND deleted_at IS NULL
+          AND ($6::integer[] IS NULL OR version = ANY($6::integer[]))
+    RETURNING id, public_id, email, name, scopes, version, created_at, updated_at`,
+      [
+        publicId,
+        changes.email ?? null,
+        changes.name ?? null,
+        changes.passwordHash ?? null,
+        changes.scopes ?? null,
+        ifMatch ?? null,
+      ],
+    );
+    if (rows.length === 0) {
+      if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
+      throw new NotFoundException('User not found');
+    }
+    await this.cache.invalidate([userKey(publicId)]);
+    return userFromRow(rows[0]);
   }
 
   private readCached(publicId: string): Promise<CacheRead<User> | null> {

@@ -51,7 +51,66 @@ export const oddString = fc.constantFrom(
   'null',
   '{}',
   '9'.repeat(400),
+  // Text that shows nothing: white space of several kinds, zero-width and default-ignorable
+  // characters.
+  '\t\n',
+  '\u00a0\u3000',
+  '\u200b',
+  '\u200c\u200d\ufeff',
+  '\u2060',
+  '\u3164',
 );
+
+/** Strings that show nothing: every one of them is refused where text must be visible. */
+export const BLANK_STRINGS = [
+  '   ',
+  '\t\n',
+  '\u00a0\u3000',
+  '\u200b',
+  '\u200c\u200d\ufeff',
+  '\u2060',
+  '\u3164',
+  ' \u200b ',
+];
+
+/** Every JSON type, one value each: for a field, all but its own are the wrong type. */
+export const VALUES_OF_EVERY_TYPE: Record<string, unknown> = {
+  null: null,
+  string: 'text',
+  integer: 7,
+  number: 1.5,
+  boolean: true,
+  array: ['x'],
+  object: { a: 'x' },
+};
+
+/**
+ * Spellings of a UUID: the case variants name the same id (API.md: ids in any case); the other
+ * forms are ones PostgreSQL would read as a UUID but this API does not (404).
+ */
+export function caseVariants(id: string): string[] {
+  const mixed = [...id].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+  return [id.toUpperCase(), mixed];
+}
+
+export function nonCanonicalForms(id: string): string[] {
+  return [
+    `{${id}}`,
+    id.replace(/-/g, ''),
+    `urn:uuid:${id}`,
+    ` ${id}`,
+    // One hyphen missing.
+    `${id.slice(0, 8)}${id.slice(9)}`,
+  ];
+}
+
+/** Bodies nested far deeper than the parser's limit, as arrays and as objects, closed or not. */
+export const DEEPLY_NESTED_BODIES = [
+  `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+  '['.repeat(40_000),
+  `${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}`,
+  `{"title":${'['.repeat(100)}1${']'.repeat(100)}}`,
+];
 
 const emailArbitrary = fc
   .tuple(fc.stringMatching(/^[a-z0-9]{1,24}$/), fc.constantFrom('example.com', 'example.org'))

@@ -6,8 +6,8 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
+import { canonicalUuid } from '../../common/ids/canonical-uuid.js';
 import { PostsService } from '../../posts/posts.service.js';
 import { AuthenticatedUser, isAdmin } from '../authenticated-user.js';
 import { OWNED_RESOURCE, OwnedResource } from '../decorators/authorize.decorator.js';
@@ -32,9 +32,10 @@ export class OwnerGuard implements CanActivate {
     );
     if (!resource) return true;
     const request = context.switchToHttp().getRequest<OwnedRequest>();
-    const id = request.params.id;
-    // Guards run before pipes: a malformed id is refused here as the pipe would (404).
-    if (!id || !isUUID(id)) throw new NotFoundException('Resource not found');
+    // Guards run before pipes: a malformed id is refused here as the pipe would (404). The id is
+    // compared in its canonical form, as the token's subject and the cache keys are.
+    const id = canonicalUuid(request.params.id);
+    if (id === null) throw new NotFoundException('Resource not found');
     const user = request.user;
     if (!user) throw new ForbiddenException();
     if (isAdmin(user)) return true;

@@ -88,8 +88,11 @@ export function acceptedVersions(
   const suffix = subject.variant === undefined ? '"' : `.${subject.variant}"`;
   const versions = new Set<number>();
   for (const tag of condition) {
-    if (tag.weak || !tag.opaque.startsWith(prefix) || !tag.opaque.endsWith(suffix)) continue;
-    const version = tag.opaque.slice(prefix.length, tag.opaque.length - suffix.length);
+    // The id in a tag is a UUID, and UUIDs are case-insensitive: a tag with the id spelled in
+    // upper case names the same resource (the kind and variant are lower case anyway).
+    const opaque = tag.opaque.toLowerCase();
+    if (tag.weak || !opaque.startsWith(prefix) || !opaque.endsWith(suffix)) continue;
+    const version = opaque.slice(prefix.length, opaque.length - suffix.length);
     if (VERSION.test(version) && Number(version) <= MAX_VERSION) versions.add(Number(version));
   }
   return [...versions];

@@ -158,6 +158,19 @@ export function responseHeaderSets(): ResponseHeaderSets {
   };
 }
 
+/**
+ * Whether the request carries more than one Host header (Node keeps the first and drops the
+ * rest, so only the raw list shows it). A scan of the raw header names, compared by length first.
+ */
+export function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return true;
+  }
+  return false;
+}
+
 /** Whether a request URL is under /auth (its responses are never stored). */
 export function isAuthPath(url: string): boolean {
   return url.startsWith('/auth') && (url.length === 5 || url[5] === '/' || url[5] === '?');

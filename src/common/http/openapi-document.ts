@@ -11,6 +11,7 @@ import type {
 } from '@nestjs/swagger';
 import { AUTH_RATE_LIMITED } from '../../rate-limit/auth-rate-limit.decorator.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from '../errors/error-code.js';
+import { MAX_JSON_DEPTH } from './json-body-parser.js';
 
 /**
  * What every route of the service does besides what its own decorators say (API.md), written
@@ -100,7 +101,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   409: 'CONFLICT',
   412: 'PRECONDITION_FAILED: If-Match does not match the current ETag; nothing was changed',
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit (BODY_LIMIT_BYTES, default 100 KiB)',
-  415: 'UNSUPPORTED_MEDIA_TYPE: a body with a content type other than application/json',
+  415: 'UNSUPPORTED_MEDIA_TYPE: a body with a content type other than application/json, or a charset other than UTF-8',
   422: 'VALIDATION_ERROR: one entry in details per failing field',
   429: 'RATE_LIMITED: over the rate limit; retry after Retry-After seconds',
   431: 'REQUEST_HEADER_FIELDS_TOO_LARGE: request headers over 16 KiB; the connection is closed',
@@ -253,9 +254,11 @@ function addGlobalResponses(
   add(
     400,
     [
-      parsesBody ? 'BAD_REQUEST: the body is not valid JSON' : '',
+      parsesBody
+        ? `BAD_REQUEST: the body is not valid JSON, or nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`
+        : '',
       contradictory ? 'BAD_REQUEST: page and cursor together' : '',
-      'BAD_REQUEST: a malformed HTTP request',
+      'BAD_REQUEST: a malformed HTTP request, or one with two Host headers',
     ]
       .filter(Boolean)
       .join('; or '),
@@ -272,7 +275,7 @@ function addGlobalResponses(
       422,
       `${ERROR_DESCRIPTIONS[422]}: ${[
         operation.requestBody ? 'the body breaks a rule, or has an unknown field' : '',
-        query.length > 0 ? 'a query parameter breaks a rule, or is unknown' : '',
+        query.length > 0 ? 'a query parameter breaks a rule, is repeated, or is unknown' : '',
       ]
         .filter(Boolean)
         .join('; ')}`,

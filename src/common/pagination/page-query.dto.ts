@@ -1,11 +1,22 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { DecimalInteger, GivenOnce } from '../validation/query-values.js';
 
 export const MAX_PER_PAGE = 100;
 export const DEFAULT_PER_PAGE = 20;
 /** Offset pages are for shallow pages; deeper ones use the cursor (keyset) mode. */
 export const MAX_PAGE = 10_000;
+
+/**
+ * The rules of one query parameter, checked in the order given (validation stops at the first
+ * that fails): stacked decorators would apply bottom-up, which is easy to misread.
+ */
+const QueryRules = (...rules: PropertyDecorator[]): PropertyDecorator => applyDecorators(...rules);
+
+/** A positive whole number from 1 to `max`, in plain decimal digits, given once. */
+const PageNumber = (max: number): PropertyDecorator =>
+  QueryRules(IsOptional(), DecimalInteger(), GivenOnce(), IsInt(), Min(1), Max(max));
 
 export class PageQueryDto {
   @ApiPropertyOptional({
@@ -13,36 +24,27 @@ export class PageQueryDto {
     minimum: 1,
     maximum: MAX_PER_PAGE,
     default: DEFAULT_PER_PAGE,
-    description: 'Items per page',
+    description: 'Items per page: decimal digits only, given once',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PER_PAGE)
+  @PageNumber(MAX_PER_PAGE)
   per_page: number = DEFAULT_PER_PAGE;
 
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
     maximum: MAX_PAGE,
-    description: '1-based page number (offset mode, the default). Not together with cursor.',
+    description:
+      '1-based page number (offset mode, the default): decimal digits only, given once. Not together with cursor.',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
+  @PageNumber(MAX_PAGE)
   page?: number;
 
   @ApiPropertyOptional({
     maxLength: 512,
     description:
-      'The opaque meta.next_cursor of the previous page (keyset mode). Not together with page. ' +
+      'The opaque meta.next_cursor of the previous page (keyset mode), given once. Not together with page. ' +
       'A forged or garbled cursor is 422.',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @QueryRules(IsOptional(), GivenOnce(), IsString(), MaxLength(512))
   cursor?: string;
 }

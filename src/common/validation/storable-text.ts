@@ -16,3 +16,22 @@ export const StorableText = (): PropertyDecorator =>
     message: ({ property }) =>
       `${property} must be Unicode text without the NUL character or unpaired surrogates`,
   });
+
+/**
+ * A character that shows: not white space, not a control character, and not a default-ignorable
+ * code point (zero-width spaces and joiners, the byte-order mark, word joiner, Hangul fillers...),
+ * which render as nothing. A name or title made only of those would look empty.
+ */
+const VISIBLE_CHARACTER = '[^\\p{White_Space}\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cs}]';
+
+/** STORABLE_TEXT_PATTERN with at least one visible character, for the OpenAPI document. */
+export const VISIBLE_STORABLE_TEXT_PATTERN = `^[^\\u0000\\p{Cs}]*${VISIBLE_CHARACTER}[^\\u0000\\p{Cs}]*$`;
+
+/**
+ * Refuses text with no visible character (422). Put it after StorableText() and the length
+ * rule, so that it only ever scans a bounded string.
+ */
+export const VisibleText = (): PropertyDecorator =>
+  Matches(new RegExp(VISIBLE_CHARACTER, 'u'), {
+    message: ({ property }) => `${property} must contain a visible character`,
+  });

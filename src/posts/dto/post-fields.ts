@@ -1,7 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
+import { IsString, Length } from 'class-validator';
+import { OptionalField } from '../../common/validation/optional-field.js';
+import {
+  STORABLE_TEXT_PATTERN,
+  StorableText,
+  VISIBLE_STORABLE_TEXT_PATTERN,
+  VisibleText,
+} from '../../common/validation/storable-text.js';
 
 /** Field decorators joining validation and OpenAPI metadata, one per post field. */
 export const TitleField = (options: { optional?: boolean } = {}): PropertyDecorator =>
@@ -9,13 +15,15 @@ export const TitleField = (options: { optional?: boolean } = {}): PropertyDecora
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 200,
-      pattern: STORABLE_TEXT_PATTERN,
+      pattern: VISIBLE_STORABLE_TEXT_PATTERN,
       example: 'Notes on the Analytical Engine',
+      description: 'Must contain a visible character',
     }),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [OptionalField()] : []),
     IsString(),
     StorableText(),
     Length(1, 200),
+    VisibleText(),
   );
 
 export const BodyField = (options: { optional?: boolean } = {}): PropertyDecorator =>
@@ -26,7 +34,7 @@ export const BodyField = (options: { optional?: boolean } = {}): PropertyDecorat
       pattern: STORABLE_TEXT_PATTERN,
       example: 'The engine might compose music.',
     }),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [OptionalField()] : []),
     IsString(),
     StorableText(),
     Length(1, 10_000),

@@ -1,17 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayUnique,
-  IsArray,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  MaxLength,
-} from 'class-validator';
+import { ArrayUnique, IsArray, IsEmail, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { NormaliseEmail, Trim } from '../../common/validation/field-transforms.js';
-import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
+import { OptionalField } from '../../common/validation/optional-field.js';
+import {
+  STORABLE_TEXT_PATTERN,
+  StorableText,
+  VISIBLE_STORABLE_TEXT_PATTERN,
+  VisibleText,
+} from '../../common/validation/storable-text.js';
 import { SCOPES } from '../../auth/scopes.js';
 
 /** Field decorators joining validation, normalisation and OpenAPI metadata, one per user field. */
@@ -25,7 +22,7 @@ export const EmailField = (options: { optional?: boolean } = {}): PropertyDecora
       description: 'Trimmed and lower-cased; unique among users that are not deleted',
     }),
     NormaliseEmail(),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [OptionalField()] : []),
     IsString(),
     StorableText(),
     MaxLength(255),
@@ -37,14 +34,16 @@ export const NameField = (options: { optional?: boolean } = {}): PropertyDecorat
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 100,
-      pattern: STORABLE_TEXT_PATTERN,
+      pattern: VISIBLE_STORABLE_TEXT_PATTERN,
       example: 'Ada Lovelace',
+      description: 'Trimmed; must contain a visible character',
     }),
     Trim(),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [OptionalField()] : []),
     IsString(),
     StorableText(),
     Length(1, 100),
+    VisibleText(),
   );
 
 export const PasswordField = (options: { optional?: boolean } = {}): PropertyDecorator =>
@@ -55,7 +54,7 @@ export const PasswordField = (options: { optional?: boolean } = {}): PropertyDec
       format: 'password',
       example: 'correct horse battery staple',
     }),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [OptionalField()] : []),
     IsString(),
     Length(8, 128),
   );
@@ -67,7 +66,7 @@ export const ScopesField = (): PropertyDecorator =>
       isArray: true,
       description: 'Only admins may change scopes',
     }),
-    IsOptional(),
+    OptionalField(),
     IsArray(),
     ArrayUnique(),
     IsIn(SCOPES, { each: true }),

@@ -2,8 +2,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 interface CutRule {
   pattern: Buffer;
-  /** Whether the matching bytes still reach the server before the link is cut. */
-  forward: boolean;
+  /**
+   * What becomes of the link when its client sends the pattern: cut before the server sees the
+   * bytes, cut right after they reach it, or held (nothing more passes either way, the
+   * connection stays open) until the proxy stops or the link drops.
+   */
+  action: 'cut-before' | 'cut-after' | 'hold';
   done: () => void;
 }
 
@@ -23,7 +27,9 @@ interface Link {
  *   the same port;
  * - `cutWhenClientSends(text)` drops the one connection whose client sends `text` (a statement),
  *   either before the server sees it or right after (forwarding it, so it runs but its answer is
- *   lost), and keeps accepting new connections: a fault inside one request.
+ *   lost), and keeps accepting new connections: a fault inside one request;
+ *   `holdWhenClientSends(text)` freezes that one connection instead (to kill the service while
+ *   its request waits there).
  * Hand-written rather than a library (toxiproxy and the like need a server of their own): the
  * pattern-triggered cut is what the tests need most, and it is a few lines over `net`.
  */
@@ -86,8 +92,17 @@ export class TcpProxy {
    * reach the server first (its statement runs; the reply is lost). Resolves when it has cut.
    */
   cutWhenClientSends(text: string, options: { forward: boolean }): Promise<void> {
+    return this.addRule(text, options.forward ? 'cut-after' : 'cut-before');
+  }
+
+  /** Holds the first connection whose client sends `text` (once), those bytes included. */
+  holdWhenClientSends(text: string): Promise<void> {
+    return this.addRule(text, 'hold');
+  }
+
+  private addRule(text: string, action: CutRule['action']): Promise<void> {
     return new Promise((resolve) => {
-      this.cutRules.push({ pattern: Buffer.from(text), forward: options.forward, done: resolve });
+      this.cutRules.push({ pattern: Buffer.from(text), action, done: resolve });
     });
   }
 
@@ -141,10 +156,18 @@ export class TcpProxy {
   }
 
   private cutNow(link: Link, rule: CutRule, chunk: Buffer): void {
+    if (rule.action === 'hold') {
+      link.client.pause();
+      link.upstream.pause();
+      link.upstream.removeAllListeners('data');
+      link.client.removeAllListeners('data');
+      rule.done();
+      return;
+    }
     this.links.delete(link);
     // The client sees its connection die at once, whatever the server does with what it got.
     link.client.destroy();
-    if (rule.forward) {
+    if (rule.action === 'cut-after') {
       // end() flushes the bytes, then closes: the server runs the statement, then sees the EOF.
       link.upstream.removeAllListeners('data');
       link.upstream.end(chunk);

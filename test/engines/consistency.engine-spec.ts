@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
-import { buildService } from '../support/built-service.js';
+import { buildService, eventually } from '../support/built-service.js';
 import {
   checkHistory,
   History,
@@ -108,6 +108,74 @@ describe('several instances under faults (black-box consistency)', () => {
     await cluster?.stop();
     await stopAllRedisServers();
     await database?.stop();
+  });
+
+  /** b's count of cache misses for posts, from /metrics (which reads no database). */
+  async function postMissesOn(instance: ClusterInstance): Promise<number> {
+    const text = await (await call(instance, 'GET', '/metrics')).text();
+    const line = text
+      .split('\n')
+      .find((row) => row.startsWith('cache_misses_total{resource="post"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  async function untilPostMissesOn(instance: ClusterInstance, count: number): Promise<void> {
+    await eventually(async () => (await postMissesOn(instance)) >= count);
+  }
+
+  it("a read on b that starts after a write on a returned never joins b's older load (defect 1)", async () => {
+    const a = cluster.get('a');
+    const b = cluster.get('b');
+    const email = `single-flight-${randomUUID()}@example.com`;
+    const password = 'password-123';
+    const signUp = await call(a, 'POST', '/users', { body: { email, name: 'Flight', password } });
+    const { id: userId } = ((await signUp.json()) as { data: { id: string } }).data;
+    const login = await call(a, 'POST', '/auth/token', { body: { email, password } });
+    const { access_token: token } = ((await login.json()) as { data: { access_token: string } })
+      .data;
+    const created = await call(a, 'POST', `/users/${userId}/posts`, {
+      token,
+      body: { title: 'before', body: 'b' },
+    });
+    const { id: postId } = ((await created.json()) as { data: { id: string } }).data;
+    const patch = (title: string) =>
+      call(a, 'PATCH', `/posts/${postId}`, { token, body: { title } });
+    const read = (instance: ClusterInstance) =>
+      call(instance, 'GET', `/posts/${postId}`, { token });
+    // b knows the token's user (cached) and has read the post once.
+    expect((await read(b)).status).toBe(200);
+    expect((await patch('first write')).status).toBe(200);
+
+    // b's database answers are held: b's next read misses, its load reads the row as it is now
+    // and waits there for the answer.
+    const misses = await postMissesOn(b);
+    b.databaseProxy!.pause('replies');
+    let older: Promise<Response>;
+    let later: Promise<Response>;
+    try {
+      older = read(b);
+      await untilPostMissesOn(b, misses + 1);
+      // A write on a returns while that load is under way...
+      const write = await patch('second write');
+      expect(write.status).toBe(200);
+      // ...and a read on b that starts now has missed too (it read the new generation).
+      later = read(b);
+      await untilPostMissesOn(b, misses + 2);
+    } finally {
+      b.databaseProxy!.resume();
+    }
+    expect(((await (await older).json()) as { data: { title: string } }).data.title).toBe(
+      'first write',
+    );
+    const laterBody = (await (await later).json()) as { data: { title: string } };
+    expect(laterBody.data.title).toBe('second write');
+    // Nor is the older row cached under the new generation, for any instance to serve.
+    for (const instance of [a, b]) {
+      const response = await read(instance);
+      expect(((await response.json()) as { data: { title: string } }).data.title).toBe(
+        'second write',
+      );
+    }
   });
 
   it('no stale read, nothing served after its delete, no lost write, no key creating twice', async () => {

@@ -21,7 +21,8 @@ interface Link {
 /**
  * A TCP proxy in front of a server (the database, Redis), to inject faults from outside the
  * service, at exact points of a request:
- * - `pause()` holds every byte in both directions (the link hangs), `resume()` releases them;
+ * - `pause()` holds every byte in both directions (the link hangs), `pause('replies')` only the
+ *   server's answers, `resume()` releases them;
  * - `setLatency(ms)` delays every chunk in both directions, keeping their order;
  * - `cut()` drops all connections and refuses new ones, `restore()` takes connections again on
  *   the same port;
@@ -36,7 +37,7 @@ interface Link {
 export class TcpProxy {
   private server?: Server;
   private readonly links = new Set<Link>();
-  private paused = false;
+  private paused: false | 'both' | 'replies' = false;
   private latencyMs = 0;
   private readonly cutRules: CutRule[] = [];
   port = 0;
@@ -66,12 +67,13 @@ export class TcpProxy {
     if (address && typeof address === 'object') this.port = address.port;
   }
 
-  pause(): void {
-    this.paused = true;
-    for (const { client, upstream } of this.links) {
-      client.pause();
-      upstream.pause();
-    }
+  /**
+   * Holds every byte in both directions; or, with `'replies'`, only what the server sends, so
+   * that statements still run (at the moment they are sent) while their answers wait.
+   */
+  pause(what: 'both' | 'replies' = 'both'): void {
+    this.paused = what;
+    for (const link of this.links) this.hold(link);
   }
 
   resume(): void {
@@ -80,6 +82,11 @@ export class TcpProxy {
       client.resume();
       upstream.resume();
     }
+  }
+
+  private hold({ client, upstream }: Link): void {
+    if (this.paused === 'both') client.pause();
+    if (this.paused) upstream.pause();
   }
 
   /** Every chunk, in both directions, waits this long before it is passed on (0: none). */
@@ -132,10 +139,7 @@ export class TcpProxy {
     this.links.add(link);
     client.on('data', (chunk: Buffer) => this.fromClient(link, chunk));
     upstream.on('data', (chunk: Buffer) => this.relay(upstream, client, chunk));
-    if (this.paused) {
-      client.pause();
-      upstream.pause();
-    }
+    this.hold(link);
     const drop = (): void => this.drop(link);
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);

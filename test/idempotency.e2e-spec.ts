@@ -469,6 +469,36 @@ describe('Idempotency-Key when the database link drops inside the create', () =>
     await expectReplayOfTheOnePost(key, title);
   });
 
+  it('a sign-up cut likewise: the retry replays the user, private view and ETag included', async () => {
+    const key = randomUUID();
+    const email = `cut-${randomUUID()}@example.com`;
+    const signUpOnce = () =>
+      t.request({
+        method: 'POST',
+        url: '/users',
+        headers: { 'idempotency-key': key },
+        payload: signUpBody(email),
+      });
+    const cut = proxy.cutWhenClientSends('SET response_status', { forward: false });
+    const first = await signUpOnce();
+    await cut;
+    expect(first.statusCode).toBe(201);
+    const retry = await signUpOnce();
+    expect({
+      status: retry.statusCode,
+      replayed: retry.headers['idempotent-replayed'],
+      location: retry.headers.location,
+      etag: retry.headers.etag,
+    }).toEqual({
+      status: 201,
+      replayed: 'true',
+      location: first.headers.location,
+      etag: first.headers.etag,
+    });
+    expect(retry.json()).toEqual(first.json());
+    expect(await countUsers(t, email)).toBe(1);
+  });
+
   it('cut right after the COMMIT reached the database (its answer lost): a retry replays the post', async () => {
     const key = randomUUID();
     const title = `cut-commit ${randomUUID()}`;

@@ -15,12 +15,13 @@ import {
 } from './common/http/http-hardening.js';
 import { registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdFor } from './common/http/request-id.js';
-import { setupSwagger } from './common/http/swagger.js';
+import { DOCS_JSON_PATH, DOCS_PATH, setupSwagger } from './common/http/swagger.js';
 import type { AppConfig } from './config/app-config.js';
 import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { createRootLogger } from './observability/logger.module.js';
 import { registerRequestLogging } from './observability/request-logging.js';
+import { outsideControllersRateLimit } from './rate-limit/outside-controllers.rate-limit.js';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -65,6 +66,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   // The request line and the HTTP metrics, when each response has finished.
   registerRequestLogging(fastify, logger, app.get(HttpMetrics));
   const headerSets = responseHeaderSets();
+  const unguardedLimit = outsideControllersRateLimit(app, config, [
+    `/${DOCS_PATH}`,
+    `/${DOCS_JSON_PATH}`,
+  ]);
   // One hook before any route (Swagger UI's included) for what every response needs: one rather
   // than several, as each hook costs its share on every request.
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -75,12 +80,21 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // guards, cache keys, SQL and ETags of a request never see two spellings of one id.
     canonicalisePathId(request.params);
     // Two Host headers leave the target ambiguous: RFC 9112, section 3.2, requires a 400.
-    if (hasDuplicateHost(request.raw.rawHeaders))
+    if (hasDuplicateHost(request.raw.rawHeaders)) {
       done(new BadRequestException('Duplicate Host header'));
+      return;
+    }
     // An unknown route is 404 before its body is read (Fastify parses it even there): never a
     // 400, 413 or 415 for a body that no route takes.
-    else if (request.is404) done(new NotFoundException(`Cannot ${request.method} ${request.url}`));
-    else done();
+    const notFound = request.is404
+      ? new NotFoundException(`Cannot ${request.method} ${request.url}`)
+      : undefined;
+    // Requests no controller (so no rate-limit guard) sees are counted here, first.
+    if (!unguardedLimit.appliesTo(request)) return done(notFound);
+    unguardedLimit.count(request, reply).then(
+      (refusal) => done(refusal ?? notFound),
+      (error: Error) => done(error),
+    );
   });
 
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain before closing.

@@ -482,7 +482,10 @@ describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', ()
         return original(...args);
       });
       const restoreCache = intercept(cache, 'loadOnce', (original) => (...args) => {
-        if (args[0] === key && (asked += 1) === concurrency) allAsked.resolve();
+        // The shared load is keyed by the resource key, its generation and the epoch.
+        if (String(args[0]).startsWith(`${key} `) && (asked += 1) === concurrency) {
+          allAsked.resolve();
+        }
         return original(...args);
       });
       try {

@@ -171,7 +171,7 @@ describe('contract check', () => {
     expect(checker.violations('GET', '/nowhere', response(404, notFound))).toEqual([]);
     expect(checker.violations('DELETE', `/things/${ID}`, response(404, notFound))).toEqual([]);
     expect(checker.violations('GET', '/nowhere', response(200, { data: {} }))).toEqual([
-      expect.stringContaining('only 404 NOT_FOUND is allowed'),
+      expect.stringContaining('only 404 NOT_FOUND or 429 are allowed'),
     ]);
     expect(checker.violations('GET', '/nowhere', response(404, { error: 'nope' }))).toHaveLength(1);
   });

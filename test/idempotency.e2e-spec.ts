@@ -4,6 +4,7 @@ import { PostsService } from '../src/posts/posts.service.js';
 import type { ResolvedDatabase } from '../src/database/resolve-database.js';
 import { bearer, signUp, type SignedUpUser } from './support/fixtures.js';
 import { startRedisServer } from './support/redis-server.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase } from './support/test-database.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -319,5 +320,193 @@ describe('Idempotency-Key across instances and outages', () => {
       await t.close();
       await redis.stop();
     }
+  });
+});
+
+describe('Idempotency-Key: replays carry what the first 201 carried', () => {
+  let t: TestApp;
+  let author: SignedUpUser;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    author = await signUp(t);
+  });
+  afterAll(() => t.close());
+
+  it('a replayed sign-up and a replayed post keep their ETag', async () => {
+    const key = randomUUID();
+    const signUpRequest = {
+      method: 'POST' as const,
+      url: '/users',
+      headers: { 'idempotency-key': key },
+      payload: signUpBody(`idem-${randomUUID()}@example.com`),
+    };
+    const first = await t.request(signUpRequest);
+    const repeat = await t.request(signUpRequest);
+    expect(first.headers.etag).toMatch(/^"user\..+\.private"$/);
+    expect(repeat.headers['idempotent-replayed']).toBe('true');
+    expect(repeat.headers.etag).toBe(first.headers.etag);
+
+    const postRequest = {
+      method: 'POST' as const,
+      url: `/users/${author.id}/posts`,
+      headers: { ...bearer(author.token), 'idempotency-key': key },
+      payload: { title: `etag ${randomUUID()}`, body: 'b' },
+    };
+    const post = await t.request(postRequest);
+    const postRepeat = await t.request(postRequest);
+    expect(post.headers.etag).toMatch(/^"post\./);
+    expect(postRepeat.headers['idempotent-replayed']).toBe('true');
+    expect(postRepeat.headers.etag).toBe(post.headers.etag);
+  });
+
+  it('POST /users/{id}/posts/ (trailing slash) is the same key as without it', async () => {
+    const key = randomUUID();
+    const title = `slash ${randomUUID()}`;
+    const send = (url: string) =>
+      t.request({
+        method: 'POST',
+        url,
+        headers: { ...bearer(author.token), 'idempotency-key': key },
+        payload: { title, body: 'once' },
+      });
+    const first = await send(`/users/${author.id}/posts`);
+    const slashed = await send(`/users/${author.id}/posts/`);
+    expect(first.statusCode).toBe(201);
+    expect(slashed.statusCode).toBe(201);
+    expect(slashed.headers['idempotent-replayed']).toBe('true');
+    expect(slashed.json()).toEqual(first.json());
+    expect(await countPosts(t, title)).toBe(1);
+  });
+});
+
+/**
+ * Faults inside the create: the database link is cut at an exact statement (a TCP proxy between
+ * the app and the database watching what the app sends), then the client retries as a client
+ * would, with the same key and body.
+ */
+describe('Idempotency-Key when the database link drops inside the create', () => {
+  let database: ResolvedDatabase;
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let author: SignedUpUser;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    proxy = TcpProxy.forUrl(database.url);
+    await proxy.start();
+    t = await createTestApp(
+      {},
+      { ...database, url: proxy.urlFor(database.url), stop: async () => {} },
+    );
+    author = await signUp(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.stop();
+    await database.stop();
+  });
+  afterEach(() => proxy.clearCutRules());
+
+  function createPost(key: string, title: string) {
+    return t.request({
+      method: 'POST',
+      url: `/users/${author.id}/posts`,
+      headers: { ...bearer(author.token), 'idempotency-key': key },
+      payload: { title, body: 'through a bad link' },
+    });
+  }
+
+  /** Retries as a client does (a 409 means "still running": wait and retry) until an answer. */
+  async function retryUntilSettled(key: string, title: string) {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const response = await createPost(key, title);
+      if (response.statusCode !== 409 && response.statusCode < 500) return response;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the retries never settled');
+  }
+
+  async function expectReplayOfTheOnePost(key: string, title: string): Promise<void> {
+    const [row] = await t.sql<{ public_id: string }>(
+      'SELECT public_id FROM posts WHERE title = $1',
+      [title],
+    );
+    expect(await countPosts(t, title)).toBe(1);
+    const current = await t.request({
+      method: 'GET',
+      url: `/posts/${row.public_id}`,
+      headers: bearer(author.token),
+    });
+    const retry = await retryUntilSettled(key, title);
+    expect({
+      status: retry.statusCode,
+      replayed: retry.headers['idempotent-replayed'],
+      location: retry.headers.location,
+      etag: retry.headers.etag,
+    }).toEqual({
+      status: 201,
+      replayed: 'true',
+      location: `/posts/${row.public_id}`,
+      etag: current.headers.etag,
+    });
+    expect(retry.json()).toEqual(current.json());
+    // And again: the same answer, still one post.
+    const again = await createPost(key, title);
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(current.json());
+    expect(await countPosts(t, title)).toBe(1);
+  }
+
+  it('cut while the response is being stored (after the commit): a retry replays the post', async () => {
+    const key = randomUUID();
+    const title = `cut-store ${randomUUID()}`;
+    const cut = proxy.cutWhenClientSends('SET response_status', { forward: false });
+    const first = await createPost(key, title);
+    await cut;
+    // The create committed: the client is told so, whatever became of the stored response.
+    expect(first.statusCode).toBe(201);
+    await expectReplayOfTheOnePost(key, title);
+  });
+
+  it('a sign-up cut likewise: the retry replays the user, private view and ETag included', async () => {
+    const key = randomUUID();
+    const email = `cut-${randomUUID()}@example.com`;
+    const signUpOnce = () =>
+      t.request({
+        method: 'POST',
+        url: '/users',
+        headers: { 'idempotency-key': key },
+        payload: signUpBody(email),
+      });
+    const cut = proxy.cutWhenClientSends('SET response_status', { forward: false });
+    const first = await signUpOnce();
+    await cut;
+    expect(first.statusCode).toBe(201);
+    const retry = await signUpOnce();
+    expect({
+      status: retry.statusCode,
+      replayed: retry.headers['idempotent-replayed'],
+      location: retry.headers.location,
+      etag: retry.headers.etag,
+    }).toEqual({
+      status: 201,
+      replayed: 'true',
+      location: first.headers.location,
+      etag: first.headers.etag,
+    });
+    expect(retry.json()).toEqual(first.json());
+    expect(await countUsers(t, email)).toBe(1);
+  });
+
+  it('cut right after the COMMIT reached the database (its answer lost): a retry replays the post', async () => {
+    const key = randomUUID();
+    const title = `cut-commit ${randomUUID()}`;
+    const cut = proxy.cutWhenClientSends('COMMIT', { forward: true });
+    const first = await createPost(key, title);
+    await cut;
+    // The app cannot know whether its commit took: the client gets an error and retries.
+    expect(first.statusCode).toBeGreaterThanOrEqual(500);
+    await expectReplayOfTheOnePost(key, title);
   });
 });

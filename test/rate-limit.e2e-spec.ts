@@ -131,6 +131,43 @@ describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', ()
     expectRateLimitHeaders(other, MAX, MAX - 1);
   });
 
+  it('a 429 carries the exhausted budget: X-RateLimit-Limit, Remaining 0, Reset, and a plain message', async () => {
+    const ip = nextIp();
+    for (let sent = 1; sent <= MAX; sent += 1) expectStatus(await listPosts(t, user, ip), 200);
+    const refused = await listPosts(t, user, ip);
+    expectRateLimited(refused);
+    expectRateLimitHeaders(refused, MAX, 0);
+    const message = refused.json<{ error: { message: string } }>().error.message;
+    expect(message).toMatch(/^Too many requests/);
+    expect(message).not.toMatch(/Throttler/i);
+  });
+
+  it("an auth 429 shows the auth budget's numbers, not the general budget's", async () => {
+    const ip = nextIp();
+    const login = () =>
+      send(t, {
+        method: 'POST',
+        url: '/auth/token',
+        ip,
+        payload: { email: user.email, password: user.password },
+      });
+    for (let sent = 1; sent <= AUTH_MAX; sent += 1) {
+      const response = await login();
+      expectStatus(response, 200);
+      expect({
+        limit: response.headers['x-ratelimit-limit-auth'],
+        remaining: response.headers['x-ratelimit-remaining-auth'],
+      }).toEqual({ limit: String(AUTH_MAX), remaining: String(AUTH_MAX - sent) });
+    }
+    const refused = await login();
+    expectRateLimited(refused);
+    expectRateLimitHeaders(refused, AUTH_MAX, 0);
+    expect(refused.headers['x-ratelimit-remaining-auth']).toBe('0');
+    expect(refused.json<{ error: { message: string } }>().error.message).toMatch(
+      /^Too many requests/,
+    );
+  });
+
   it('POST /auth/token has its own, stricter budget (AUTH_RATE_LIMIT_MAX)', async () => {
     const ip = nextIp();
     const login = () =>
@@ -211,6 +248,61 @@ describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', ()
       expectRateLimitHeaders(response, MAX, MAX - sent);
     }
     expectRateLimited(await listPosts(t, user, ip, { 'x-forwarded-for': '198.51.100.99' }));
+  });
+});
+
+describe('routes outside the controllers: /docs, /docs-json and unknown routes', () => {
+  const MAX = 4;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      DOCS_ENABLED: 'true',
+      RATE_LIMIT_MAX: String(MAX),
+      RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['/docs', 200],
+    ['/docs-json', 200],
+    ['/no-such-route', 404],
+    ['/users/not-a-route/at/all', 404],
+  ])(
+    '%s is counted and sends X-RateLimit-*; past the budget it answers 429',
+    async (url, status) => {
+      const ip = nextIp();
+      for (let sent = 1; sent <= MAX; sent += 1) {
+        const response = await send(t, { url, ip });
+        expectStatus(response, status);
+        expectRateLimitHeaders(response, MAX, MAX - sent);
+      }
+      const refused = await send(t, { url, ip });
+      expectRateLimited(refused);
+      expectRateLimitHeaders(refused, MAX, 0);
+    },
+  );
+
+  it("they share the budget of the controllers' routes", async () => {
+    const ip = nextIp();
+    for (let sent = 1; sent < MAX; sent += 1) {
+      expectStatus(await send(t, { url: '/no-such-route', ip }), 404);
+    }
+    // The last request of the budget on a controller route, then the next anywhere is over it.
+    expectRateLimitHeaders(await send(t, { url: '/auth/me', ip }), MAX, 0);
+    expectRateLimited(await send(t, { url: '/docs-json', ip }));
+  });
+
+  it('/health, /ready and /metrics stay exempt', async () => {
+    const ip = nextIp();
+    for (let i = 0; i < 2 * MAX; i += 1) {
+      for (const url of ['/health', '/ready', '/metrics']) {
+        const response = await send(t, { url, ip });
+        expectStatus(response, 200);
+        expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    }
   });
 });
 

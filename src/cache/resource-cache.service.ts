@@ -49,8 +49,12 @@ const EPOCH_RETRY_MS = 500;
  * hit again. Every Redis call has a short timeout: a slow or hung Redis costs a request at most
  * that, then the database answers.
  *
- * Concurrent misses on one key in this instance share one database load (single flight); a write
- * drops the shared load so that no reader after the write joins a load that began before it.
+ * Concurrent misses on one key in this instance share one database load (single flight), but only
+ * among readers that saw the same generation and epoch: a load is keyed by all three. A write on
+ * any instance replaces the generation before it returns, so a reader that starts after it can
+ * never join a load that began before it (and store that load's older row under the newer
+ * generation), whichever instance the write went to. A reader that could not read the tags
+ * (Redis failing) loads on its own and stores nothing.
  */
 @Injectable()
 export class ResourceCache implements OnApplicationShutdown {
@@ -87,8 +91,10 @@ export class ResourceCache implements OnApplicationShutdown {
       return { value: hydrate(tags.entry.value), hit: true };
     }
     this.metrics.miss(key);
-    const value = await this.loadOnce(key, load);
+    const value = tags ? await this.loadOnce(flightKey(key, tags), load) : await load();
     if (value !== null && tags) {
+      // Tagged with what this reader saw before the load began, which is what the shared load
+      // was keyed by: never a generation newer than the load.
       const entry: Entry<T> = { gen: tags.gen, epoch: tags.epoch, value };
       await this.attempt(this.cache.set(key, entry, this.ttlMs), 'cache fill');
     }
@@ -98,7 +104,6 @@ export class ResourceCache implements OnApplicationShutdown {
   /** Call after the write's transaction has committed, before the write's response leaves. */
   async invalidate(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    for (const key of keys) this.inflight.delete(key);
     const list = keys.map((key) => ({
       key: genKey(key),
       value: randomUUID(),
@@ -136,13 +141,12 @@ export class ResourceCache implements OnApplicationShutdown {
     }
   }
 
-  private loadOnce<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
-    const running = this.inflight.get(key) as Promise<T | null> | undefined;
+  /** One load per flight key (resource, generation and epoch) at a time in this instance. */
+  private loadOnce<T>(flight: string, load: () => Promise<T | null>): Promise<T | null> {
+    const running = this.inflight.get(flight) as Promise<T | null> | undefined;
     if (running) return running;
-    const loading = load().finally(() => {
-      if (this.inflight.get(key) === loading) this.inflight.delete(key);
-    });
-    this.inflight.set(key, loading);
+    const loading = load().finally(() => this.inflight.delete(flight));
+    this.inflight.set(flight, loading);
     return loading;
   }
 
@@ -180,6 +184,11 @@ export class ResourceCache implements OnApplicationShutdown {
       return false;
     }
   }
+}
+
+/** Generations and epochs are UUIDs or NONE, so a space cannot occur inside either part. */
+function flightKey(key: string, tags: { gen: string; epoch: string }): string {
+  return `${key} ${tags.gen} ${tags.epoch}`;
 }
 
 function genKey(key: string): string {

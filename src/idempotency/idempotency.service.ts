@@ -20,9 +20,24 @@ export interface StoredKey {
   response_status: number | null;
   response_body: unknown;
   response_location: string | null;
+  response_etag: string | null;
 }
 
+/** What a create's 201 carries besides its status, to store for replays or rebuild. */
+export interface CreatedResponse {
+  body: unknown;
+  location: string;
+  etag: string;
+}
+
+/** How often, and how far apart, a retry looks again for the response of a committed create. */
+const STORED_RESPONSE_CHECKS = 5;
+const STORED_RESPONSE_CHECK_MS = 100;
+
 export type ClaimResult = { claimed: true; id: number } | { claimed: false; existing: StoredKey };
+
+const STORED_COLUMNS =
+  'id, request_hash, resource_public_id, response_status, response_body, response_location, response_etag';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -56,7 +71,7 @@ export class IdempotencyService implements OnApplicationShutdown {
        ON CONFLICT (scope_hash) DO UPDATE
          SET request_hash = EXCLUDED.request_hash, claimed_at = now(), expires_at = EXCLUDED.expires_at,
              resource_public_id = NULL, response_status = NULL, response_body = NULL,
-             response_location = NULL, completed_at = NULL
+             response_location = NULL, response_etag = NULL, completed_at = NULL
          WHERE idempotency_keys.expires_at < now()
             OR (idempotency_keys.resource_public_id IS NULL
                 AND idempotency_keys.completed_at IS NULL
@@ -66,8 +81,7 @@ export class IdempotencyService implements OnApplicationShutdown {
     );
     if (claimed) return { claimed: true, id: claimed.id };
     const [existing] = await this.dataSource.query<StoredKey[]>(
-      `SELECT id, request_hash, resource_public_id, response_status, response_body, response_location
-         FROM idempotency_keys WHERE scope_hash = $1`,
+      `SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE scope_hash = $1`,
       [scopeHash],
     );
     // Deleted between the two statements (a failed first attempt released it): claim again.
@@ -96,14 +110,33 @@ export class IdempotencyService implements OnApplicationShutdown {
     id: number,
     status: number,
     body: unknown,
-    location: string | undefined,
+    headers: { location?: string; etag?: string },
   ): Promise<void> {
     await this.dataSource.query(
       `UPDATE idempotency_keys
-          SET response_status = $2, response_body = $3, response_location = $4, completed_at = now()
+          SET response_status = $2, response_body = $3, response_location = $4,
+              response_etag = $5, completed_at = now()
         WHERE id = $1`,
-      [id, status, JSON.stringify(body), location ?? null],
+      [id, status, JSON.stringify(body), headers.location ?? null, headers.etag ?? null],
     );
+  }
+
+  /**
+   * The key of a create that has committed (it is linked to its resource) but whose response is
+   * not stored: once the request that holds it has had the time to store it (one statement after
+   * its commit), or null if it has not. Null means the holder is gone, or its link to the
+   * database is: the response is then rebuilt from the resource.
+   */
+  async storedResponseOf(id: number): Promise<StoredKey | null> {
+    for (let check = 0; check < STORED_RESPONSE_CHECKS; check += 1) {
+      await new Promise((resolve) => setTimeout(resolve, STORED_RESPONSE_CHECK_MS));
+      const [row] = await this.dataSource.query<StoredKey[]>(
+        `SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE id = $1`,
+        [id],
+      );
+      if (row?.response_status != null) return row;
+    }
+    return null;
   }
 
   /** A failed request gives its key back, unless it did create something (then it is kept). */

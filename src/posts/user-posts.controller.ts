@@ -1,7 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
@@ -12,6 +22,7 @@ import { replyWithEtag } from '../common/http/etag.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
+import type { Post as PostEntity } from './post.entity.js';
 import { postEtag, presentPost } from './post.presenter.js';
 import { PostsService } from './posts.service.js';
 import {
@@ -47,7 +58,7 @@ export class UserPostsController {
   @ApiOperation({ summary: 'Create a post', description: 'As the user in the path (or an admin).' })
   @Authorize({ scopes: ['posts:write'], owner: 'user' })
   @HttpCode(201)
-  @Idempotent()
+  @Idempotent<UserPostsController>((controller, publicId) => controller.replayCreated(publicId))
   @ApiUuidParam('id', "The author's public id")
   @ApiResponseHeader(201, 'Location', {
     description: 'The new post: /posts/{id}',
@@ -62,9 +73,26 @@ export class UserPostsController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
   ): Promise<DataEnvelope<PostOutput>> {
-    const post = await this.posts.create(id, input, claim);
-    void reply.header('Location', `/posts/${post.publicId}`);
-    replyWithEtag(reply, postEtag(post));
-    return envelope(presentPost(post));
+    const created = createdPost(await this.posts.create(id, input, claim));
+    void reply.header('Location', created.location);
+    replyWithEtag(reply, created.etag);
+    return created.body;
   }
+
+  /** The 201 of the create of this post, rebuilt for a retry of it (null: deleted since). */
+  async replayCreated(publicId: string): Promise<CreatedResponse | null> {
+    const read = await this.posts.findOne(publicId).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return null;
+      throw error;
+    });
+    return read && createdPost(read.value);
+  }
+}
+
+function createdPost(post: PostEntity): CreatedResponse & { body: DataEnvelope<PostOutput> } {
+  return {
+    body: envelope(presentPost(post)),
+    location: `/posts/${post.publicId}`,
+    etag: postEtag(post),
+  };
 }

@@ -9,13 +9,17 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
+import { refuseOverBudget, setRateLimitHeaders } from './rate-limit-answer.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { throttlerOfKey } from './rate-limit-key.js';
 
 /**
- * The throttler, first among the global guards. Adds what the stock guard lacks: a plain
- * `Retry-After` on every 429 (the stock guard names it `Retry-After-auth` for the auth limit)
- * and a rejection count for /metrics. The client is `request.ip`, which honours TRUST_PROXY.
+ * The throttler, first among the global guards. Adds what the stock guard lacks on a 429: the
+ * exhausted budget's `X-RateLimit-*` (the stock guard throws before it sets them, and on the
+ * auth limit the unsuffixed ones would still show the general budget), a plain `Retry-After`
+ * (the stock guard names it `Retry-After-auth` for the auth limit), a readable message and a
+ * rejection count for /metrics. The client is `request.ip`, which honours TRUST_PROXY.
+ * Routes outside the controllers are counted by outside-controllers.rate-limit.ts.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -28,13 +32,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected override async throwThrottlingException(
+  protected override throwThrottlingException(
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    void reply.header('Retry-After', detail.timeToBlockExpire);
-    this.metrics.rejected(throttlerOfKey(detail.key));
-    return super.throwThrottlingException(context, detail);
+    const throttler = throttlerOfKey(detail.key);
+    const standing = { limit: detail.limit, remaining: 0, reset: detail.timeToExpire };
+    if (throttler !== 'default') setRateLimitHeaders(reply, standing, `-${throttler}`);
+    this.metrics.rejected(throttler);
+    return Promise.reject(refuseOverBudget(reply, standing, detail.timeToBlockExpire));
   }
 }

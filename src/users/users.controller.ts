@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  NotFoundException,
   Patch,
   Post,
   Put,
@@ -13,6 +14,7 @@ import {
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
@@ -82,7 +84,7 @@ export class UsersController {
     409,
     'CONFLICT: the email is already in use; or a request with this Idempotency-Key is still being processed',
   )
-  @Idempotent()
+  @Idempotent<UsersController>((controller, publicId) => controller.replayCreated(publicId))
   @ApiResponseHeader(201, 'Location', {
     description: 'The new user: /users/{id}',
     required: true,
@@ -95,12 +97,19 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyClaimOf() claim: IdempotencyClaim | undefined,
   ): Promise<DataEnvelope<UserOutput>> {
-    const user = await this.users.create(input, undefined, claim);
-    void reply.header('Location', `/users/${user.publicId}`);
-    // The new user is the one who asked: they see their own email and scopes.
-    const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
-    replyWithEtag(reply, userEtag(user, self));
-    return envelope(presentUser(user, self));
+    const created = createdUser(await this.users.create(input, undefined, claim));
+    void reply.header('Location', created.location);
+    replyWithEtag(reply, created.etag);
+    return created.body;
+  }
+
+  /** The 201 of the sign-up of this user, rebuilt for a retry of it (null: deleted since). */
+  async replayCreated(publicId: string): Promise<CreatedResponse | null> {
+    const read = await this.users.findOne(publicId).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return null;
+      throw error;
+    });
+    return read && createdUser(read.value);
   }
 
   @Get(':id')
@@ -200,4 +209,14 @@ export class UsersController {
     replyWithEtag(reply, userEtag(user, viewer));
     return envelope(presentUser(user, viewer));
   }
+}
+
+/** A sign-up's 201. The new user is the one who asked: they see their own email and scopes. */
+function createdUser(user: User): CreatedResponse & { body: DataEnvelope<UserOutput> } {
+  const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
+  return {
+    body: envelope(presentUser(user, self)),
+    location: `/users/${user.publicId}`,
+    etag: userEtag(user, self),
+  };
 }

@@ -56,6 +56,8 @@ export class ContractViolation extends Error {
 export class ContractChecker {
   private readonly paths: CompiledPath[] = [];
   private readonly notFound: CompiledResponse;
+  /** Unknown routes' 429, when the document has the RateLimitedError schema. */
+  private readonly rateLimited?: CompiledResponse;
 
   constructor(document: OpenAPIObject) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
@@ -106,6 +108,19 @@ export class ContractChecker {
       ]),
       requiredHeaders: ['x-request-id'],
     };
+    if (document.components.schemas.RateLimitedError)
+      this.rateLimited = {
+        content: new Map([
+          ['application/json', compile({ $ref: '#/components/schemas/RateLimitedError' })],
+        ]),
+        requiredHeaders: [
+          'x-request-id',
+          'retry-after',
+          'x-ratelimit-limit',
+          'x-ratelimit-remaining',
+          'x-ratelimit-reset',
+        ],
+      };
   }
 
   /** The problems of this response to this request; empty when it is what the document says. */
@@ -121,9 +136,14 @@ export class ContractChecker {
     // HEAD is GET without a body (Fastify answers it for every GET route).
     const operation = route?.operations.get((verb === 'head' ? 'get' : verb) as Method);
     if (!operation) {
-      // Unknown path, or a method the path does not have: Fastify's 404, as any unknown route.
+      // Unknown path, or a method the path does not have: Fastify's 404, as any unknown route;
+      // or 429, as unknown routes count against the rate limit too (API.md: only the probes are
+      // exempt).
+      if (response.statusCode === 429 && this.rateLimited) {
+        return checkResponse(label, this.rateLimited, response, verb === 'head');
+      }
       if (response.statusCode !== 404) {
-        return [`${label}: not in the document, so only 404 NOT_FOUND is allowed`];
+        return [`${label}: not in the document, so only 404 NOT_FOUND or 429 are allowed`];
       }
       return checkResponse(label, this.notFound, response, verb === 'head');
     }

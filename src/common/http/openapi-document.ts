@@ -26,6 +26,8 @@ export interface RouteFacts {
   throttled: boolean;
   /** Also counted against the stricter AUTH_RATE_LIMIT_MAX budget (POST /auth/token). */
   authLimited: boolean;
+  /** False for the routes that answer without the database (/docs): no 503 then. */
+  readsDatabase?: boolean;
   /** Headers of particular responses, from @ApiResponseHeader(). */
   responseHeaders: ResponseHeader[];
 }
@@ -286,10 +288,8 @@ function addGlobalResponses(
   }
   // The probes (never throttled: /health, /ready, /metrics) state their own failures; every
   // other route is rate limited and reads the database.
-  if (fact.throttled) {
-    add(429, ERROR_DESCRIPTIONS[429]);
-    add(503, ERROR_DESCRIPTIONS[503]);
-  }
+  if (fact.throttled) add(429, ERROR_DESCRIPTIONS[429]);
+  if (fact.throttled && fact.readsDatabase !== false) add(503, ERROR_DESCRIPTIONS[503]);
   // Keep the responses in status order, as a reader expects.
   operation.responses = Object.fromEntries(
     Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)),

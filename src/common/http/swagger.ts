@@ -67,10 +67,16 @@ export function setupSwagger(app: NestFastifyApplication): void {
 
 /**
  * /docs and /docs-json are served by SwaggerModule as plain Fastify routes, outside the
- * controllers (so outside the guards: never rate limited, public): described here.
+ * controllers (so outside the guards: public, read no database), described here. They are rate
+ * limited like every route but the probes (rate-limit/outside-controllers.rate-limit.ts).
  */
 function addDocsPaths(document: OpenAPIObject, facts: Map<string, RouteFacts>): void {
-  const unguarded: RouteFacts = { throttled: false, authLimited: false, responseHeaders: [] };
+  const unguarded: RouteFacts = {
+    throttled: true,
+    authLimited: false,
+    readsDatabase: false,
+    responseHeaders: [],
+  };
   facts.set('docs_ui', unguarded);
   facts.set('docs_json', unguarded);
   document.tags = [...(document.tags ?? []), { name: 'docs', description: 'This documentation' }];

@@ -1,0 +1,134 @@
+import type { Cache } from 'cache-manager';
+import { Registry } from 'prom-client';
+import type { AppConfig } from '../config/app-config.js';
+import { CacheMetrics } from './cache-metrics.js';
+import { ResourceCache } from './resource-cache.service.js';
+
+/**
+ * Two instances' caches over one shared store (what Redis is to the instances), with database
+ * loads that the test settles by hand, so the interleavings of concurrent readers and writers
+ * are exact rather than timed.
+ */
+class SharedStore {
+  private readonly values = new Map<string, unknown>();
+
+  asCache(): Cache {
+    return {
+      mget: (keys: string[]) => Promise.resolve(keys.map((key) => this.copy(this.values.get(key)))),
+      set: (key: string, value: unknown) => {
+        this.values.set(key, this.copy(value));
+        return Promise.resolve(value);
+      },
+      mset: (list: { key: string; value: unknown }[]) => {
+        for (const { key, value } of list) this.values.set(key, this.copy(value));
+        return Promise.resolve(list);
+      },
+    } as unknown as Cache;
+  }
+
+  /** Values go through serialisation, as they do in Redis. */
+  private copy(value: unknown): unknown {
+    return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+  }
+}
+
+interface Row {
+  title: string;
+}
+
+/** The database: one row, and loads that each see the row as it was when the load ran. */
+class FakeDatabase {
+  row: Row = { title: 'old' };
+  readonly pending: { resolve: () => void }[] = [];
+
+  /** A load that reads the row now but answers only when release() is called. */
+  deferredLoad = (): (() => Promise<Row | null>) => () => {
+    const seen = { ...this.row };
+    return new Promise<Row | null>((resolve) => {
+      this.pending.push({ resolve: () => resolve(seen) });
+    });
+  };
+
+  releaseAll(): void {
+    for (const load of this.pending.splice(0)) load.resolve();
+  }
+}
+
+function instanceOn(store: SharedStore): ResourceCache {
+  const config = { cacheTtlSeconds: 3600 } as AppConfig;
+  return new ResourceCache(store.asCache(), config, new CacheMetrics(new Registry()), null);
+}
+
+const hydrate = (row: Row): Row => row;
+const KEY = 'post:5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d';
+
+/** Lets queued promise callbacks (the cache's store round trips) run. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 10; turn += 1) await Promise.resolve();
+}
+
+describe('ResourceCache single flight across instances', () => {
+  let store: SharedStore;
+  let database: FakeDatabase;
+  let x: ResourceCache;
+  let y: ResourceCache;
+
+  beforeEach(() => {
+    store = new SharedStore();
+    database = new FakeDatabase();
+    x = instanceOn(store);
+    y = instanceOn(store);
+  });
+
+  it('a read on X that starts after a write on Y returned never joins a load that began before it', async () => {
+    // A reader on X misses and starts loading the old row (slow database link on X).
+    const before = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    expect(database.pending).toHaveLength(1);
+
+    // A write on Y commits and invalidates, and returns.
+    database.row = { title: 'new' };
+    await y.invalidate([KEY]);
+
+    // A reader on X that starts now must see the write.
+    const after = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    database.releaseAll();
+    await settle();
+    database.releaseAll();
+
+    expect((await before)?.value.title).toBe('old');
+    expect((await after)?.value.title).toBe('new');
+    // Nor may the old row have been stored under the new generation, for any instance to serve.
+    const onY = await y.read(KEY, database.deferredLoad(), hydrate);
+    expect(onY).toEqual({ value: { title: 'new' }, hit: true });
+    const onX = await x.read(KEY, database.deferredLoad(), hydrate);
+    expect(onX).toEqual({ value: { title: 'new' }, hit: true });
+  });
+
+  it('readers on one instance that saw the same generation still share one load', async () => {
+    const first = x.read(KEY, database.deferredLoad(), hydrate);
+    const second = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    expect(database.pending).toHaveLength(1);
+    database.releaseAll();
+    expect(await first).toEqual({ value: { title: 'old' }, hit: false });
+    expect(await second).toEqual({ value: { title: 'old' }, hit: false });
+  });
+
+  it('a write on the same instance also keeps later readers off the older load', async () => {
+    const before = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    database.row = { title: 'new' };
+    await x.invalidate([KEY]);
+    const after = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    database.releaseAll();
+    expect((await before)?.value.title).toBe('old');
+    expect((await after)?.value.title).toBe('new');
+    expect(await y.read(KEY, database.deferredLoad(), hydrate)).toEqual({
+      value: { title: 'new' },
+      hit: true,
+    });
+  });
+});

@@ -3,22 +3,31 @@ import { KeyvCacheableMemory } from '@cacheable/memory';
 import { CacheModule } from '@nestjs/cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
 
 /** Bound on in-process cache entries (least recently used are dropped first). */
 const MEMORY_CACHE_ENTRIES = 50_000;
 
 /**
- * The Keyv store on the shared client, which it uses but does not own: RedisModule connects it
- * and destroys it after the HTTP server has closed. Stock KeyvRedis would close it in
+ * The Keyv store on the shared connection, which it uses but does not own: RedisModule connects
+ * it and destroys it after the HTTP server has closed. Stock KeyvRedis would close it in
  * @nestjs/cache-manager's onModuleDestroy (before the drain; close() also waits for every pending
- * reply, so shutdown hung for good with a hung Redis, and RedisModule's destroy() then threw), and
- * would connect it again (or destroy it) whenever it found it closed.
+ * reply, so shutdown hung for good with a hung Redis), and would connect it again (or destroy it)
+ * whenever it found it closed. Commands go to the connection's client of the moment: with
+ * Sentinel that is the master followed now.
  */
 class SharedClientKeyvRedis extends KeyvRedis<unknown> {
+  constructor(
+    private readonly connection: RedisConnection,
+    options: ConstructorParameters<typeof KeyvRedis<unknown>>[1],
+  ) {
+    super(connection.client, options);
+  }
+
   override getClient(): ReturnType<KeyvRedis<unknown>['getClient']> {
-    if (!this.client.isOpen) return Promise.reject(new Error('The Redis client is closed'));
-    return Promise.resolve(this.client);
+    const client = this.connection.client;
+    if (!client.isOpen) return Promise.reject(new Error('The Redis client is closed'));
+    return Promise.resolve(client as Awaited<ReturnType<KeyvRedis<unknown>['getClient']>>);
   }
 
   override disconnect(): Promise<void> {
@@ -27,14 +36,14 @@ class SharedClientKeyvRedis extends KeyvRedis<unknown> {
 }
 
 /**
- * cache-manager on a Keyv store: Redis (shared by all instances) when REDIS_URL is set, an LRU in
- * process memory otherwise. The Redis store throws on errors so that ResourceCache sees a failed
- * invalidation instead of a silent no-op.
+ * cache-manager on a Keyv store: Redis (shared by all instances) when one is configured (REDIS_URL,
+ * REDIS_SENTINELS or REDIS_CLUSTER_NODES), an LRU in process memory otherwise. The Redis store
+ * throws on errors so that ResourceCache sees a failed invalidation instead of a silent no-op.
  */
 export const CacheConfigModule = CacheModule.registerAsync({
   isGlobal: true,
-  inject: [APP_CONFIG, REDIS_CLIENT],
-  useFactory: (config: AppConfig, redis: RedisClient | null) => ({
+  inject: [APP_CONFIG, REDIS_CONNECTION],
+  useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
     ttl: config.cacheTtlSeconds * 1000,
     stores: [
       redis

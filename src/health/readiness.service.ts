@@ -5,7 +5,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { MigrationRunner } from '../database/migration-runner.service.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /** Longest the readiness probe waits for the database before calling it down. */
@@ -13,8 +13,8 @@ const DATABASE_TIMEOUT_MS = 1000;
 
 /**
  * What /ready checks, with terminus: shutdown has not begun, the database answers within a
- * second, and no migration is pending. Redis is reported (connected or not) but never fails
- * readiness: without it the service still answers, from the database.
+ * second, and no migration is pending. Redis is reported (connected or not, the mode, and the
+ * role and address of the server commands go to) but never fails readiness: without it the service still answers, from the database.
  */
 @Injectable()
 export class ReadinessService {
@@ -24,7 +24,7 @@ export class ReadinessService {
     private readonly database: TypeOrmHealthIndicator,
     private readonly migrations: MigrationRunner,
     private readonly shutdown: ShutdownState,
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
+    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {}
 
   check() {
@@ -44,7 +44,7 @@ export class ReadinessService {
       () =>
         this.indicators
           .check('redis')
-          .up(this.redis ? { connected: this.redis.isReady } : { configured: false }),
+          .up(this.redis ? { ...this.redis.status() } : { configured: false }),
     ]);
   }
 }

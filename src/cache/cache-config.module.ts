@@ -18,21 +18,75 @@ const MEMORY_CACHE_ENTRIES = 50_000;
  */
 class SharedClientKeyvRedis extends KeyvRedis<unknown> {
   constructor(
-    private readonly connection: RedisConnection,
+    protected readonly connection: RedisConnection,
     options: ConstructorParameters<typeof KeyvRedis<unknown>>[1],
   ) {
     super(connection.client, options);
   }
 
   override getClient(): ReturnType<KeyvRedis<unknown>['getClient']> {
-    const client = this.connection.client;
-    if (!client.isOpen) return Promise.reject(new Error('The Redis client is closed'));
+    const client = this.clientNow();
+    if (!client?.isOpen) return Promise.reject(new Error('The Redis client is closed'));
     return Promise.resolve(client as Awaited<ReturnType<KeyvRedis<unknown>['getClient']>>);
   }
 
   override disconnect(): Promise<void> {
     return Promise.resolve();
   }
+
+  protected clientNow(): RedisConnection['client'] | undefined {
+    return this.connection.client;
+  }
+}
+
+/**
+ * Sentinel: a write-only copy of every cache write to the demoted master, for the few seconds
+ * after a failover in which other instances may still read from it (RedisConnection
+ * previousMaster); a no-op otherwise. Best effort: the demoted master may already refuse
+ * (READONLY), and then nobody reads from it any more either.
+ */
+class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
+  protected override clientNow(): RedisConnection['client'] | undefined {
+    return this.connection.previousMaster;
+  }
+
+  override async set(...args: Parameters<KeyvRedis<unknown>['set']>): Promise<void> {
+    if (this.connection.previousMaster) await super.set(...args).catch(() => undefined);
+  }
+
+  override async setMany(...args: Parameters<KeyvRedis<unknown>['setMany']>): Promise<void> {
+    if (this.connection.previousMaster) await super.setMany(...args).catch(() => undefined);
+  }
+
+  override get(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  override getMany(keys: string[]): Promise<undefined[]> {
+    return Promise.resolve(keys.map(() => undefined));
+  }
+}
+
+function redisKeyv(store: KeyvRedis<unknown>, config: AppConfig): Keyv {
+  return new Keyv({
+    store,
+    namespace: config.redisKeyPrefix,
+    throwOnErrors: true,
+    // Entries are plain JSON (representations, generations): Keyv's default deserialiser runs a
+    // reviver over every value to restore Buffers, 3.4% of a cache hit in the profile, and
+    // escapes strings that start with ":" (docs/benchmarks.md).
+    serialize: JSON.stringify,
+    deserialize: JSON.parse,
+  });
+}
+
+function redisStores(redis: RedisConnection, config: AppConfig): Keyv[] {
+  const options = { throwOnErrors: true, throwOnConnectError: true };
+  const stores = [redisKeyv(new SharedClientKeyvRedis(redis, options), config)];
+  if (redis.mode === 'sentinel') {
+    stores.push(redisKeyv(new DemotedMasterKeyvRedis(redis, options), config));
+  }
+  return stores;
 }
 
 /**
@@ -45,22 +99,9 @@ export const CacheConfigModule = CacheModule.registerAsync({
   inject: [APP_CONFIG, REDIS_CONNECTION],
   useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
     ttl: config.cacheTtlSeconds * 1000,
-    stores: [
-      redis
-        ? new Keyv({
-            store: new SharedClientKeyvRedis(redis, {
-              throwOnErrors: true,
-              throwOnConnectError: true,
-            }),
-            namespace: config.redisKeyPrefix,
-            throwOnErrors: true,
-            // Entries are plain JSON (representations, generations): Keyv's default deserialiser
-            // runs a reviver over every value to restore Buffers, 3.4% of a cache hit in the
-            // profile, and escapes strings that start with ":" (docs/benchmarks.md).
-            serialize: JSON.stringify,
-            deserialize: JSON.parse,
-          })
-        : new Keyv({ store: new KeyvCacheableMemory({ lruSize: MEMORY_CACHE_ENTRIES }) }),
-    ],
+    // ResourceCache reads the first store only; cache-manager writes to every store.
+    stores: redis
+      ? redisStores(redis, config)
+      : [new Keyv({ store: new KeyvCacheableMemory({ lruSize: MEMORY_CACHE_ENTRIES }) })],
   }),
 });

@@ -44,6 +44,14 @@ export abstract class RedisConnection extends EventEmitter {
   abstract destroy(): void;
   abstract status(): RedisStatus;
 
+  /**
+   * Sentinel only, for a few seconds after a failover: the demoted master while it may still
+   * accept writes from instances that have not noticed the failover yet (see ResourceCache).
+   */
+  get previousMaster(): RedisNodeClient | undefined {
+    return undefined;
+  }
+
   /** Callers report failed commands, so that a connection that went read-only is replaced. */
   commandFailed(error: Error): void {
     void error;

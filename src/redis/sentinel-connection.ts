@@ -15,11 +15,12 @@ export const SENTINEL_POLL_MS = 500;
 const FOLLOW_RETRY_MS = 250;
 
 /**
- * After a failover, how long an instance that moved to the new master must not trust the cache:
- * an instance that has not noticed yet may still write (invalidations) to the demoted master,
- * which keeps accepting writes until Sentinel reconfigures it, and those writes are lost. Every
- * instance notices within one poll of the Sentinels (plus a command in flight), so after this
- * bound no invalidation can go to the old master any more; the cache epoch is renewed then.
+ * After a failover the demoted master keeps accepting writes until Sentinel reconfigures it, and
+ * an instance that has not noticed the failover yet still reads and writes there. Every instance
+ * notices within one poll of the Sentinels (plus a command in flight). For that long, an instance
+ * that moved to the new master does not trust the cache (invalidations sent to the old master by
+ * the others are lost: it renews the epoch afterwards) and also sends its own invalidations to
+ * the old master (which the others still read from).
  */
 export const MASTER_CHANGE_DISTRUST_MS = 2 * SENTINEL_POLL_MS + 2 * REDIS_COMMAND_TIMEOUT_MS;
 
@@ -44,6 +45,8 @@ export class SentinelConnection extends RedisConnection {
   /** Never connected: the client while no master is followed (its commands fail at once). */
   private readonly detached: RedisNodeClient;
   private master?: { client: RedisNodeClient; address: string };
+  /** The master left for another one, kept open while instances may still be writing to it. */
+  private previous?: RedisNodeClient;
   private lastAddress?: string;
   private following = false;
   private stopped = false;
@@ -74,6 +77,10 @@ export class SentinelConnection extends RedisConnection {
     return this.master?.client.isReady === true;
   }
 
+  override get previousMaster(): RedisNodeClient | undefined {
+    return this.previous?.isReady ? this.previous : undefined;
+  }
+
   connect(): void {
     for (const sentinel of this.sentinels) sentinel.connect().catch(() => undefined);
     void this.follow();
@@ -84,6 +91,7 @@ export class SentinelConnection extends RedisConnection {
     this.stopped = true;
     clearInterval(this.poll);
     this.drop();
+    this.dropPrevious();
     for (const sentinel of this.sentinels) if (sentinel.isOpen) sentinel.destroy();
   }
 
@@ -177,15 +185,31 @@ export class SentinelConnection extends RedisConnection {
     if (!current) return;
     const address = await this.askSentinels().catch(() => undefined);
     if (address !== undefined && address !== current.address && this.master === current) {
-      this.lose(current.client, new Error(`Sentinel names ${address} as master now`));
+      this.dropPrevious();
+      // Still connected, and perhaps still written to by instances that have not noticed.
+      this.previous = current.client;
+      this.master = undefined;
+      const retired = current.client;
+      setTimeout(() => {
+        if (this.previous === retired) this.dropPrevious();
+      }, MASTER_CHANGE_DISTRUST_MS).unref();
+      this.emit('lost', new Error(`Sentinel names ${address} as master now`));
+      void this.follow();
     }
   }
 
   private lose(client: RedisNodeClient, error: Error): void {
+    if (this.previous === client) this.dropPrevious();
     if (this.master?.client !== client) return;
     this.drop();
     this.emit('lost', error);
     void this.follow();
+  }
+
+  private dropPrevious(): void {
+    const client = this.previous;
+    this.previous = undefined;
+    if (client?.isOpen) client.destroy();
   }
 
   private drop(): void {

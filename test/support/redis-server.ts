@@ -102,6 +102,15 @@ async function spawnServer(port: number, dir: string, persistent: boolean): Prom
   args.push(
     ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   );
+  return spawnRedisProcess(port, args);
+}
+
+/**
+ * `redis-server <args>` (which must make it listen on 127.0.0.1:`port`), watched so that it never
+ * outlives this process, once it answers PING. For setups of several servers (Sentinel, Cluster):
+ * stop it with killRedisProcess() or stopAllRedisServers().
+ */
+export async function spawnRedisProcess(port: number, args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   running.add(child);
   const exited = new Promise<never>((_, reject) => {
@@ -144,6 +153,11 @@ function watch(child: ChildProcess): void {
   watchdog.unref();
   (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   watchdogs.set(child, watchdog);
+}
+
+/** SIGKILLs a server from spawnRedisProcess() and waits until it is gone. */
+export async function killRedisProcess(child: ChildProcess): Promise<void> {
+  return killChild(child);
 }
 
 async function killChild(child: ChildProcess): Promise<void> {

@@ -115,7 +115,8 @@ export class SentinelConnection extends RedisConnection {
     try {
       while (!this.stopped && !this.master) {
         await this.tryMaster().catch((error: Error) => this.emit('lost', error));
-        if (!this.master) await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS));
+        if (!this.master)
+          await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS).unref());
       }
     } finally {
       this.following = false;

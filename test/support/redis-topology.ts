@@ -149,6 +149,7 @@ export async function startSentinelSetup(ports: readonly number[]): Promise<Sent
 
 export interface ClusterSetup {
   readonly ports: readonly number[];
+  readonly nodes: readonly RedisProcess[];
   /** REDIS_CLUSTER_NODES for the service. */
   readonly nodesSetting: string;
   stop(): Promise<void>;
@@ -187,15 +188,20 @@ export async function startCluster(ports: readonly number[]): Promise<ClusterSet
       '0',
       '--cluster-yes',
     ]);
-    for (const port of ports) {
-      await until(`cluster node ${port} is ok`, async () => {
-        const info = String(await redisCommand(port, ['CLUSTER', 'INFO']));
-        return info.includes('cluster_state:ok');
-      });
-    }
+    await clusterOk(ports);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { ports, nodesSetting: ports.map((port) => `127.0.0.1:${port}`).join(','), stop };
+  return { ports, nodes, nodesSetting: ports.map((port) => `127.0.0.1:${port}`).join(','), stop };
+}
+
+/** Waits until every node of `ports` reports cluster_state:ok. */
+export async function clusterOk(ports: readonly number[]): Promise<void> {
+  for (const port of ports) {
+    await until(`cluster node ${port} is ok`, async () => {
+      const info = String(await redisCommand(port, ['CLUSTER', 'INFO']));
+      return info.includes('cluster_state:ok');
+    });
+  }
 }

@@ -6,6 +6,15 @@ import { REDIS_CONNECTION, type RedisConnection } from './redis-connection.js';
 
 const logger = new Logger('Redis');
 
+/**
+ * Production without Redis starts (one instance needs none), but several instances would each
+ * keep their own cache (stale reads across instances) and their own rate-limit budget.
+ */
+export function missingRedisWarning(config: Pick<AppConfig, 'nodeEnv' | 'redis'>): string | null {
+  if (config.redis || config.nodeEnv !== 'production') return null;
+  return 'No Redis configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): the cache and the rate limits are per instance; run only one instance like this';
+}
+
 @Global()
 @Module({
   providers: [
@@ -13,6 +22,8 @@ const logger = new Logger('Redis');
       provide: REDIS_CONNECTION,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): RedisConnection | null => {
+        const missing = missingRedisWarning(config);
+        if (missing) logger.warn(missing);
         if (!config.redis) return null;
         const connection = createRedisConnection(config.redis);
         let healthy = true;

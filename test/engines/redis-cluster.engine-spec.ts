@@ -28,8 +28,10 @@ const NODES = [41530, 41531, 41532];
 const AUTH_LIMIT = 6;
 const PREFIX = 'cluster-engine';
 const USERS = 12;
+/** Every node requires it: the service authenticates with REDIS_PASSWORD. */
+const PASSWORD = 'cluster-engine-secret';
 
-/** Two service processes on a Redis Cluster of three masters. */
+/** Two service processes on a Redis Cluster of three masters that require a password. */
 describe('Redis Cluster: three masters, two instances', () => {
   let cluster: ClusterSetup;
   let database: ResolvedDatabase;
@@ -39,13 +41,14 @@ describe('Redis Cluster: three masters, two instances', () => {
 
   beforeAll(async () => {
     [cluster, database] = await Promise.all([
-      startCluster(NODES),
+      startCluster(NODES, PASSWORD),
       createTestDatabase(),
       buildService(),
     ]);
     const env = {
       DATABASE_URL: database.url,
       REDIS_CLUSTER_NODES: cluster.nodesSetting,
+      REDIS_PASSWORD: PASSWORD,
       REDIS_KEY_PREFIX: PREFIX,
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
@@ -102,12 +105,16 @@ describe('Redis Cluster: three masters, two instances', () => {
       expect(await xCache(b, user)).toBe('HIT');
     }
     // Entries, generations and the epoch are on every node, not piled on one slot.
-    const keysPerNode = await Promise.all(NODES.map((port) => redisCommand(port, ['DBSIZE'])));
+    const keysPerNode = await Promise.all(
+      NODES.map((port) => redisCommand(port, ['DBSIZE'], PASSWORD)),
+    );
     for (const keys of keysPerNode) expect(Number(keys)).toBeGreaterThan(0);
     // An entry and its generation share a slot (the hash tag), so they sit on the same node.
     const user = users[0];
     const keysOfUser = await Promise.all(
-      NODES.map(async (port) => (await redisCommand(port, ['KEYS', `*{user:${user.id}}*`])) as []),
+      NODES.map(
+        async (port) => (await redisCommand(port, ['KEYS', `*{user:${user.id}}*`], PASSWORD)) as [],
+      ),
     );
     expect(keysOfUser.filter((keys) => keys.length > 0)).toEqual([
       expect.arrayContaining([
@@ -146,7 +153,7 @@ describe('Redis Cluster: three masters, two instances', () => {
     expect(await loginsAllowed([a, b], '198.51.100.77', AUTH_LIMIT + 2)).toBe(AUTH_LIMIT);
     expect(await loginsAllowed([b, a], '198.51.100.78', AUTH_LIMIT + 2)).toBe(AUTH_LIMIT);
     const counters = await Promise.all(
-      NODES.map((port) => redisCommand(port, ['KEYS', `${PREFIX}:rate-limit:*`])),
+      NODES.map((port) => redisCommand(port, ['KEYS', `${PREFIX}:rate-limit:*`], PASSWORD)),
     );
     expect(counters.flat()).toEqual(
       expect.arrayContaining([`${PREFIX}:rate-limit:auth:198.51.100.77`]),
@@ -182,7 +189,7 @@ describe('Redis Cluster: three masters, two instances', () => {
     expect(a.service.stdout.join('')).toMatch(/cache read failed, using the database/);
     // The node rejoins (empty: it keeps nothing on disk) and the cache works again.
     await down.start();
-    await clusterOk(NODES);
+    await clusterOk(NODES, PASSWORD);
     const user = users[0];
     await until('hits again', async () => {
       await read(a, user);

@@ -190,7 +190,7 @@ async function waitForPong(port: number, withinMs: number): Promise<void> {
   }
 }
 
-/** One PING over a raw connection; true on +PONG (false while loading or not listening). */
+/** One PING over a raw connection; true on +PONG or NOAUTH (false while loading or not listening). */
 function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -204,7 +204,8 @@ function pings(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
       reply += data.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // A server that requires a password answers NOAUTH: it is up too.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

@@ -8,8 +8,15 @@ import { createClient } from '@keyv/redis';
 import { killRedisProcess, spawnRedisProcess } from './redis-server.js';
 
 /** Sends one command to 127.0.0.1:`port` on a connection of its own. */
-export async function redisCommand(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } });
+export async function redisCommand(
+  port: number,
+  args: string[],
+  password?: string,
+): Promise<unknown> {
+  const client = createClient({
+    password,
+    socket: { host: '127.0.0.1', port, reconnectStrategy: false },
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -155,8 +162,15 @@ export interface ClusterSetup {
   stop(): Promise<void>;
 }
 
-/** Three masters (no replicas) on `ports`, joined with `redis-cli --cluster create`. */
-export async function startCluster(ports: readonly number[]): Promise<ClusterSetup> {
+/**
+ * Three masters (no replicas) on `ports`, joined with `redis-cli --cluster create`; every node
+ * requires `password` (AUTH) when one is given.
+ */
+export async function startCluster(
+  ports: readonly number[],
+  password?: string,
+): Promise<ClusterSetup> {
+  const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
   const dir = mkdtempSync(join(tmpdir(), 'test-cluster-'));
   const nodes = ports.map(
     (port) =>
@@ -171,6 +185,7 @@ export async function startCluster(ports: readonly number[]): Promise<ClusterSet
           join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout',
           '2000',
+          ...auth,
         ]),
       ),
   );
@@ -181,6 +196,7 @@ export async function startCluster(ports: readonly number[]): Promise<ClusterSet
   try {
     for (const node of nodes) await node.start();
     await promisify(execFile)('redis-cli', [
+      ...(password ? ['-a', password, '--no-auth-warning'] : []),
       '--cluster',
       'create',
       ...ports.map((port) => `127.0.0.1:${port}`),
@@ -188,7 +204,7 @@ export async function startCluster(ports: readonly number[]): Promise<ClusterSet
       '0',
       '--cluster-yes',
     ]);
-    await clusterOk(ports);
+    await clusterOk(ports, password);
   } catch (error) {
     await stop();
     throw error;
@@ -197,10 +213,10 @@ export async function startCluster(ports: readonly number[]): Promise<ClusterSet
 }
 
 /** Waits until every node of `ports` reports cluster_state:ok. */
-export async function clusterOk(ports: readonly number[]): Promise<void> {
+export async function clusterOk(ports: readonly number[], password?: string): Promise<void> {
   for (const port of ports) {
     await until(`cluster node ${port} is ok`, async () => {
-      const info = String(await redisCommand(port, ['CLUSTER', 'INFO']));
+      const info = String(await redisCommand(port, ['CLUSTER', 'INFO'], password));
       return info.includes('cluster_state:ok');
     });
   }

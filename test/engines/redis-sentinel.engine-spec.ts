@@ -26,6 +26,8 @@ process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 const [MASTER, REPLICA] = [41500, 41501];
 const SENTINELS = [41510, 41511, 41512];
 const AUTH_LIMIT = 6;
+/** The data servers and the Sentinels require these: REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD. */
+const PASSWORDS = { servers: 'sentinel-engine-servers', sentinels: 'sentinel-engine-sentinels' };
 
 /**
  * Two service processes on a master, a replica and three Sentinels. Failovers (SENTINEL FAILOVER,
@@ -45,7 +47,7 @@ describe('Redis Sentinel: failovers during traffic', () => {
   beforeAll(async () => {
     const built = buildService();
     [setup, database] = await Promise.all([
-      startSentinelSetup([MASTER, REPLICA, ...SENTINELS]),
+      startSentinelSetup([MASTER, REPLICA, ...SENTINELS], PASSWORDS),
       createTestDatabase(),
       built,
     ]);
@@ -53,6 +55,8 @@ describe('Redis Sentinel: failovers during traffic', () => {
       DATABASE_URL: database.url,
       REDIS_SENTINELS: setup.sentinelsSetting,
       REDIS_SENTINEL_MASTER: setup.masterName,
+      REDIS_PASSWORD: PASSWORDS.servers,
+      REDIS_SENTINEL_PASSWORD: PASSWORDS.sentinels,
       REDIS_KEY_PREFIX: 'sentinel-engine',
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
@@ -160,7 +164,7 @@ describe('Redis Sentinel: failovers during traffic', () => {
 
   /** ROLE of `port` says: a replica, linked to its master (so Sentinel may promote it). */
   async function linkedReplica(port: number): Promise<boolean> {
-    const role = (await redisCommand(port, ['ROLE'])) as unknown[];
+    const role = (await redisCommand(port, ['ROLE'], PASSWORDS.servers)) as unknown[];
     return role[0] === 'slave' && role[3] === 'connected';
   }
 
@@ -168,7 +172,7 @@ describe('Redis Sentinel: failovers during traffic', () => {
     await until('the replica is linked', () => linkedReplica(REPLICA));
     // Sentinel answers OK at once and fails over in the next second or two, under the traffic.
     await expect(
-      redisCommand(SENTINELS[0], ['SENTINEL', 'FAILOVER', setup.masterName]),
+      redisCommand(SENTINELS[0], ['SENTINEL', 'FAILOVER', setup.masterName], PASSWORDS.sentinels),
     ).resolves.toBe('OK');
     const rounds = await trafficUntil(
       'both instances follow the promoted replica',

@@ -72,15 +72,22 @@ export interface SentinelSetup {
 }
 
 /**
- * A master, one replica and three Sentinels (quorum 2) on `ports[0..4]`. Data servers keep an
- * append-only file, so that a killed master comes back with its old data, as in production. Waits
- * until every Sentinel knows the replica and the other two Sentinels (a failover needs them).
+ * A master, one replica and three Sentinels (quorum 2) on `ports[0..4]`; the data servers and the
+ * Sentinels each require their own password. Data servers keep an append-only file, so that a
+ * killed master comes back with its old data, as in production. Waits until every Sentinel knows
+ * the replica and the other two Sentinels (a failover needs them).
  */
-export async function startSentinelSetup(ports: readonly number[]): Promise<SentinelSetup> {
+export async function startSentinelSetup(
+  ports: readonly number[],
+  passwords: { servers: string; sentinels: string },
+): Promise<SentinelSetup> {
   const dir = mkdtempSync(join(tmpdir(), 'test-sentinel-'));
   const masterName = 'test-master';
   const [masterPort, replicaPort, ...sentinelPorts] = ports;
-  const persistent = ['--appendonly', 'yes', '--appendfsync', 'always'];
+  const persistent = [
+    ...['--appendonly', 'yes', '--appendfsync', 'always'],
+    ...['--requirepass', passwords.servers, '--masterauth', passwords.servers],
+  ];
   const servers = [
     new RedisProcess(masterPort, serverArgs(masterPort, join(dir, 'a'), persistent)),
     new RedisProcess(
@@ -105,6 +112,9 @@ export async function startSentinelSetup(ports: readonly number[]): Promise<Sent
         `sentinel down-after-milliseconds ${masterName} 1000`,
         `sentinel failover-timeout ${masterName} 3000`,
         `sentinel parallel-syncs ${masterName} 1`,
+        `sentinel auth-pass ${masterName} ${passwords.servers}`,
+        `requirepass ${passwords.sentinels}`,
+        `sentinel sentinel-pass ${passwords.sentinels}`,
         '',
       ].join('\n'),
     );
@@ -120,16 +130,10 @@ export async function startSentinelSetup(ports: readonly number[]): Promise<Sent
     for (const server of [...servers, ...sentinels]) await server.start();
     for (const port of sentinelPorts) {
       await until(`Sentinel ${port} sees the replica and the other Sentinels`, async () => {
-        const replicas = (await redisCommand(port, [
-          'SENTINEL',
-          'REPLICAS',
-          masterName,
-        ])) as unknown[];
-        const others = (await redisCommand(port, [
-          'SENTINEL',
-          'SENTINELS',
-          masterName,
-        ])) as unknown[];
+        const ask = (command: string) =>
+          redisCommand(port, ['SENTINEL', command, masterName], passwords.sentinels);
+        const replicas = (await ask('REPLICAS')) as unknown[];
+        const others = (await ask('SENTINELS')) as unknown[];
         return replicas.length === 1 && others.length === 2;
       });
     }
@@ -143,11 +147,11 @@ export async function startSentinelSetup(ports: readonly number[]): Promise<Sent
     sentinelPorts,
     sentinelsSetting: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
     async masterPort() {
-      const reply = await redisCommand(sentinelPorts[0], [
-        'SENTINEL',
-        'GET-MASTER-ADDR-BY-NAME',
-        masterName,
-      ]);
+      const reply = await redisCommand(
+        sentinelPorts[0],
+        ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName],
+        passwords.sentinels,
+      );
       return Number((reply as string[])[1]);
     },
     stop,

@@ -28,12 +28,6 @@ async function start(stopTracing: () => Promise<void>): Promise<void> {
     await stopTracing();
   });
 
-  if (config.nodeEnv === 'production' && !config.redisUrl) {
-    // Not an error (one instance needs no Redis), but several would each keep their own.
-    logger.warn(
-      'No Redis configured (REDIS_URL): caches and rate limits are per instance; with several instances, reads may be stale across them and each allows the full rate limit',
-    );
-  }
   await app.listen({ port: config.port, host: config.host });
   logger.log(
     `Listening on http://${config.host}:${config.port} (${database.embedded ? 'embedded PGlite' : 'PostgreSQL'}` +

@@ -3,55 +3,105 @@ import { KeyvCacheableMemory } from '@cacheable/memory';
 import { CacheModule } from '@nestjs/cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
 
 /** Bound on in-process cache entries (least recently used are dropped first). */
 const MEMORY_CACHE_ENTRIES = 50_000;
 
 /**
- * The Keyv store on the shared client, which it uses but does not own: RedisModule connects it
- * and destroys it after the HTTP server has closed. Stock KeyvRedis would close it in
+ * The Keyv store on the shared connection, which it uses but does not own: RedisModule connects
+ * it and destroys it after the HTTP server has closed. Stock KeyvRedis would close it in
  * @nestjs/cache-manager's onModuleDestroy (before the drain; close() also waits for every pending
- * reply, so shutdown hung for good with a hung Redis, and RedisModule's destroy() then threw), and
- * would connect it again (or destroy it) whenever it found it closed.
+ * reply, so shutdown hung for good with a hung Redis), and would connect it again (or destroy it)
+ * whenever it found it closed. Commands go to the connection's client of the moment: with
+ * Sentinel that is the master followed now.
  */
 class SharedClientKeyvRedis extends KeyvRedis<unknown> {
+  constructor(
+    protected readonly connection: RedisConnection,
+    options: ConstructorParameters<typeof KeyvRedis<unknown>>[1],
+  ) {
+    super(connection.client, options);
+  }
+
   override getClient(): ReturnType<KeyvRedis<unknown>['getClient']> {
-    if (!this.client.isOpen) return Promise.reject(new Error('The Redis client is closed'));
-    return Promise.resolve(this.client);
+    const client = this.clientNow();
+    if (!client?.isOpen) return Promise.reject(new Error('The Redis client is closed'));
+    return Promise.resolve(client as Awaited<ReturnType<KeyvRedis<unknown>['getClient']>>);
   }
 
   override disconnect(): Promise<void> {
     return Promise.resolve();
   }
+
+  protected clientNow(): RedisConnection['client'] | undefined {
+    return this.connection.client;
+  }
 }
 
 /**
- * cache-manager on a Keyv store: Redis (shared by all instances) when REDIS_URL is set, an LRU in
- * process memory otherwise. The Redis store throws on errors so that ResourceCache sees a failed
- * invalidation instead of a silent no-op.
+ * Sentinel: a write-only copy of every cache write to the demoted master, for the few seconds
+ * after a failover in which other instances may still read from it (RedisConnection
+ * previousMaster); a no-op otherwise. Best effort: the demoted master may already refuse
+ * (READONLY), and then nobody reads from it any more either.
+ */
+class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
+  protected override clientNow(): RedisConnection['client'] | undefined {
+    return this.connection.previousMaster;
+  }
+
+  override async set(...args: Parameters<KeyvRedis<unknown>['set']>): Promise<void> {
+    if (this.connection.previousMaster) await super.set(...args).catch(() => undefined);
+  }
+
+  override async setMany(...args: Parameters<KeyvRedis<unknown>['setMany']>): Promise<void> {
+    if (this.connection.previousMaster) await super.setMany(...args).catch(() => undefined);
+  }
+
+  override get(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  override getMany(keys: string[]): Promise<undefined[]> {
+    return Promise.resolve(keys.map(() => undefined));
+  }
+}
+
+function redisKeyv(store: KeyvRedis<unknown>, config: AppConfig): Keyv {
+  return new Keyv({
+    store,
+    namespace: config.redisKeyPrefix,
+    throwOnErrors: true,
+    // Entries are plain JSON (representations, generations): Keyv's default deserialiser runs a
+    // reviver over every value to restore Buffers, 3.4% of a cache hit in the profile, and
+    // escapes strings that start with ":" (docs/benchmarks.md).
+    serialize: JSON.stringify,
+    deserialize: JSON.parse,
+  });
+}
+
+function redisStores(redis: RedisConnection, config: AppConfig): Keyv[] {
+  const options = { throwOnErrors: true, throwOnConnectError: true };
+  const stores = [redisKeyv(new SharedClientKeyvRedis(redis, options), config)];
+  if (redis.mode === 'sentinel') {
+    stores.push(redisKeyv(new DemotedMasterKeyvRedis(redis, options), config));
+  }
+  return stores;
+}
+
+/**
+ * cache-manager on a Keyv store: Redis (shared by all instances) when one is configured (REDIS_URL,
+ * REDIS_SENTINELS or REDIS_CLUSTER_NODES), an LRU in process memory otherwise. The Redis store
+ * throws on errors so that ResourceCache sees a failed invalidation instead of a silent no-op.
  */
 export const CacheConfigModule = CacheModule.registerAsync({
   isGlobal: true,
-  inject: [APP_CONFIG, REDIS_CLIENT],
-  useFactory: (config: AppConfig, redis: RedisClient | null) => ({
+  inject: [APP_CONFIG, REDIS_CONNECTION],
+  useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
     ttl: config.cacheTtlSeconds * 1000,
-    stores: [
-      redis
-        ? new Keyv({
-            store: new SharedClientKeyvRedis(redis, {
-              throwOnErrors: true,
-              throwOnConnectError: true,
-            }),
-            namespace: config.redisKeyPrefix,
-            throwOnErrors: true,
-            // Entries are plain JSON (representations, generations): Keyv's default deserialiser
-            // runs a reviver over every value to restore Buffers, 3.4% of a cache hit in the
-            // profile, and escapes strings that start with ":" (docs/benchmarks.md).
-            serialize: JSON.stringify,
-            deserialize: JSON.parse,
-          })
-        : new Keyv({ store: new KeyvCacheableMemory({ lruSize: MEMORY_CACHE_ENTRIES }) }),
-    ],
+    // ResourceCache reads the first store only; cache-manager writes to every store.
+    stores: redis
+      ? redisStores(redis, config)
+      : [new Keyv({ store: new KeyvCacheableMemory({ lruSize: MEMORY_CACHE_ENTRIES }) })],
   }),
 });

@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import type { Keyv } from 'keyv';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
+import { MASTER_CHANGE_DISTRUST_MS } from '../redis/sentinel-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
+import { cacheKeys, type CacheKeys } from './cache-keys.js';
 import { CacheMetrics } from './cache-metrics.js';
 
 /** What a cached entry carries besides the value: the generations it was read under. */
@@ -34,7 +37,8 @@ const EPOCH_RETRY_MS = 500;
  * than a write that has returned.
  *
  * Each key has a generation (`gen:{key}`), replaced with a fresh random token after every write
- * commits. A reader reads the generation together with the entry (one MGET), loads from the
+ * commits. A reader reads the generation together with the entry (one MGET; in a Redis Cluster
+ * both share the resource's hash slot, see cache-keys.ts), loads from the
  * database on a miss, and stores the row tagged with the generation it read *before* loading.
  * An entry is a hit only while its generation is still current, so the classic race (a reader
  * loads the old row, the writer commits and invalidates, the reader then stores the old row) leaves
@@ -46,7 +50,9 @@ const EPOCH_RETRY_MS = 500;
  * older entry into a miss. The instance whose invalidation failed may be gone by then (and a
  * Redis that restarts from disk, or a promoted replica, brings the old entries and generations
  * back), so every instance that loses its connection to Redis does the same before it serves a
- * hit again. Every Redis call has a short timeout: a slow or hung Redis costs a request at most
+ * hit again. After a Sentinel failover the renewal waits until no instance can still be writing
+ * to the demoted master (MASTER_CHANGE_DISTRUST_MS). The epoch lives on one slot of a cluster, so
+ * there it is read with a GET of its own, sent with the entry's MGET. Every Redis call has a short timeout: a slow or hung Redis costs a request at most
  * that, then the database answers.
  *
  * Concurrent misses on one key in this instance share one database load (single flight), but only
@@ -62,6 +68,11 @@ export class ResourceCache implements OnApplicationShutdown {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly ttlMs: number;
   private epochStale = false;
+  /** Before this time (ms) the epoch is not renewed: a failover is still settling. */
+  private distrustUntil = 0;
+  private readonly cluster: boolean;
+  /** The Keyv behind cache-manager, read directly: cache-manager's mget swallows errors. */
+  private readonly store: Keyv;
   private epochRetry?: NodeJS.Timeout;
   private shutDown = false;
 
@@ -69,11 +80,17 @@ export class ResourceCache implements OnApplicationShutdown {
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     @InjectConfig() config: AppConfig,
     private readonly metrics: CacheMetrics,
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
+    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {
     this.ttlMs = config.cacheTtlSeconds * 1000;
-    // Emitted when the connection drops and on every failed reconnection attempt.
-    redis?.on('error', () => this.markEpochStale());
+    this.cluster = redis?.mode === 'cluster';
+    this.store = cache.stores[0];
+    // Emitted when a connection drops and on every failed reconnection attempt.
+    redis?.on('lost', () => this.markEpochStale());
+    redis?.on('master-changed', () => {
+      this.distrustUntil = Date.now() + MASTER_CHANGE_DISTRUST_MS;
+      this.markEpochStale();
+    });
   }
 
   /**
@@ -85,7 +102,8 @@ export class ResourceCache implements OnApplicationShutdown {
     load: () => Promise<T | null>,
     hydrate: (cached: T) => T,
   ): Promise<CacheRead<T> | null> {
-    const tags = await this.readTags<T>(key);
+    const keys = cacheKeys(key, this.cluster);
+    const tags = await this.readTags<T>(keys);
     if (tags?.entry && tags.entry.gen === tags.gen && tags.entry.epoch === tags.epoch) {
       this.metrics.hit(key);
       return { value: hydrate(tags.entry.value), hit: true };
@@ -96,7 +114,7 @@ export class ResourceCache implements OnApplicationShutdown {
       // Tagged with what this reader saw before the load began, which is what the shared load
       // was keyed by: never a generation newer than the load.
       const entry: Entry<T> = { gen: tags.gen, epoch: tags.epoch, value };
-      await this.attempt(this.cache.set(key, entry, this.ttlMs), 'cache fill');
+      await this.attempt(this.cache.set(keys.entry, entry, this.ttlMs), 'cache fill');
     }
     return value === null ? null : { value, hit: false };
   }
@@ -105,7 +123,7 @@ export class ResourceCache implements OnApplicationShutdown {
   async invalidate(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const list = keys.map((key) => ({
-      key: genKey(key),
+      key: cacheKeys(key, this.cluster).generation,
       value: randomUUID(),
       ttl: 2 * this.ttlMs,
     }));
@@ -120,12 +138,17 @@ export class ResourceCache implements OnApplicationShutdown {
 
   /** Entry, generation and epoch in one round trip; null when the cache cannot be trusted now. */
   private async readTags<T>(
-    key: string,
+    keys: CacheKeys,
   ): Promise<{ entry?: Entry<T>; gen: string; epoch: string } | null> {
     if (this.epochStale && !(await this.renewEpoch())) return null;
     try {
       const [entry, gen, epoch] = await withTimeout(
-        this.cache.mget<unknown>([key, genKey(key), EPOCH_KEY]),
+        this.cluster
+          ? Promise.all([
+              this.store.getMany<unknown>([keys.entry, keys.generation]),
+              this.store.get<unknown>(EPOCH_KEY),
+            ]).then(([[entry, gen], epoch]) => [entry, gen, epoch])
+          : this.store.getMany<unknown>([keys.entry, keys.generation, EPOCH_KEY]),
         REDIS_COMMAND_TIMEOUT_MS,
         'cache read',
       );
@@ -136,6 +159,7 @@ export class ResourceCache implements OnApplicationShutdown {
       };
     } catch (error) {
       this.metrics.error();
+      this.redis?.commandFailed(error as Error);
       this.logger.warn(`cache read failed, using the database: ${(error as Error).message}`);
       return null;
     }
@@ -161,6 +185,7 @@ export class ResourceCache implements OnApplicationShutdown {
   }
 
   private async renewEpoch(): Promise<boolean> {
+    if (Date.now() < this.distrustUntil) return false;
     const renewed = await this.attempt(
       this.cache.set(EPOCH_KEY, randomUUID(), 4 * this.ttlMs),
       'epoch renewal',
@@ -169,7 +194,7 @@ export class ResourceCache implements OnApplicationShutdown {
       this.epochStale = false;
       clearInterval(this.epochRetry);
       this.epochRetry = undefined;
-      this.logger.log('cache epoch renewed after a failed invalidation');
+      this.logger.log('cache epoch renewed after a failed invalidation or a lost connection');
     }
     return renewed;
   }
@@ -180,6 +205,7 @@ export class ResourceCache implements OnApplicationShutdown {
       return true;
     } catch (error) {
       this.metrics.error();
+      this.redis?.commandFailed(error as Error);
       this.logger.warn(`${what} failed: ${(error as Error).message}`);
       return false;
     }
@@ -189,8 +215,4 @@ export class ResourceCache implements OnApplicationShutdown {
 /** Generations and epochs are UUIDs or NONE, so a space cannot occur inside either part. */
 function flightKey(key: string, tags: { gen: string; epoch: string }): string {
   return `${key} ${tags.gen} ${tags.epoch}`;
-}
-
-function genKey(key: string): string {
-  return `gen:${key}`;
 }

@@ -1,3 +1,5 @@
+import type { RedisTarget } from '../redis/redis-target.js';
+
 /** The validated, typed configuration the application reads; built once by loadConfig(). */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -16,7 +18,7 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly runMigrations: boolean;
   /** Unset: caches and rate-limit counters live in process memory. */
-  readonly redisUrl?: string;
+  readonly redis?: RedisTarget;
   /** Namespace of every Redis key, so several deployments (or test runs) can share one Redis. */
   readonly redisKeyPrefix: string;
   readonly jwt: {

@@ -13,6 +13,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { HOST_PORT_LIST } from '../redis/redis-target.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -92,6 +93,44 @@ export class EnvironmentSchema {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   REDIS_KEY_PREFIX = 'users-posts-api';
+
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, { message: 'REDIS_SENTINELS must be a comma-separated host:port list' })
+  REDIS_SENTINELS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,128}$/, {
+    message: 'REDIS_SENTINEL_MASTER must be the master name the Sentinels monitor',
+  })
+  REDIS_SENTINEL_MASTER?: string;
+
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, {
+    message: 'REDIS_CLUSTER_NODES must be a comma-separated host:port list',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  // Credentials for the Redis servers with REDIS_SENTINELS or REDIS_CLUSTER_NODES (a REDIS_URL
+  // carries its own: redis://user:password@host).
+  @IsOptional()
+  @IsString()
+  REDIS_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  REDIS_TLS = false;
 
   @IsOptional()
   @IsString()

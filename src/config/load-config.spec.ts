@@ -72,7 +72,7 @@ describe('loadConfig', () => {
         docsEnabled: true,
       });
       expect(config.databaseUrl).toBeUndefined();
-      expect(config.redisUrl).toBeUndefined();
+      expect(config.redis).toBeUndefined();
       expect(config.admin).toBeUndefined();
       expect(config.otelEndpoint).toBeUndefined();
     });
@@ -153,7 +153,7 @@ describe('loadConfig', () => {
         nodeEnv: 'test',
         host: '127.0.0.1',
         databaseUrl: DATABASE_URL,
-        redisUrl: 'redis://cache:6379/0',
+        redis: { mode: 'standalone', url: 'redis://cache:6379/0' },
         jwt: { issuer: 'issuer.example', audience: 'audience.example' },
         logLevel: 'debug',
         otelEndpoint: 'http://collector:4318',
@@ -177,7 +177,10 @@ describe('loadConfig', () => {
     it.each(['redis://127.0.0.1:6379', 'rediss://user:pw@cache.example.com:6380/1'])(
       'accepts the Redis URL %s',
       (url) => {
-        expect(loadConfig({ ...base(), REDIS_URL: url }).redisUrl).toBe(url);
+        expect(loadConfig({ ...base(), REDIS_URL: url }).redis).toEqual({
+          mode: 'standalone',
+          url,
+        });
       },
     );
   });
@@ -357,7 +360,7 @@ describe('loadConfig', () => {
         corsOrigins: [],
       });
       expect(config.databaseUrl).toBeUndefined();
-      expect(config.redisUrl).toBeUndefined();
+      expect(config.redis).toBeUndefined();
       expect(config.otelEndpoint).toBeUndefined();
       expect(config.admin).toBeUndefined();
     });

@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config.js';
 import { EnvironmentSchema } from './environment.schema.js';
+import { redisTarget } from './redis-settings.js';
 
 /** Thrown for a bad setting; main.ts prints its one-line message and exits non-zero. */
 export class ConfigError extends Error {
@@ -56,7 +57,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationLockTimeoutSeconds: schema.MIGRATION_LOCK_TIMEOUT_SECONDS,
     dataDir,
     runMigrations: schema.RUN_MIGRATIONS,
-    redisUrl: schema.REDIS_URL,
+    redis: redisTarget(schema, (message) => {
+      throw new ConfigError(message);
+    }),
     redisKeyPrefix: schema.REDIS_KEY_PREFIX,
     jwt: {
       secret: schema.JWT_SECRET ?? developmentSecret(dataDir),

@@ -5,7 +5,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { MigrationRunner } from '../database/migration-runner.service.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
 import { DATABASE_TARGET, type DatabaseTarget } from '../database/database-target.js';
 import { DatabaseProbe } from './database-probe.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -15,9 +15,10 @@ const DATABASE_TIMEOUT_MS = 1000;
 
 /**
  * What /ready checks, with terminus: shutdown has not begun, the database answers within a
- * second, and no migration is pending. Redis is reported (connected or not) but never fails
- * readiness: without it the service still answers, from the database. Read replicas are not
- * checked: lists fall back to the primary without them.
+ * second, and no migration is pending. Redis is reported (connected or not, the mode, and the
+ * role and address of the server commands go to) but never fails readiness: without it the
+ * service still answers, from the database. Read replicas are not checked: lists fall back to the
+ * primary without them.
  *
  * The database is asked on the probe's own connection (database-probe.ts), never through the
  * application's pool, so a busy pool is not mistaken for a database that is down. The embedded
@@ -33,7 +34,7 @@ export class ReadinessService {
     private readonly shutdown: ShutdownState,
     private readonly probe: DatabaseProbe,
     @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
+    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
   ) {}
 
   check() {
@@ -59,7 +60,7 @@ export class ReadinessService {
       () =>
         this.indicators
           .check('redis')
-          .up(this.redis ? { connected: this.redis.isReady } : { configured: false }),
+          .up(this.redis ? { ...this.redis.status() } : { configured: false }),
     ]);
   }
 }

@@ -3,7 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
-import { REDIS_CLIENT, type RedisClient } from '../redis/redis-client.js';
+import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
 import { AUTH_RATE_LIMITED } from './auth-rate-limit.decorator.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { rateLimitKey } from './rate-limit-key.js';
@@ -19,15 +19,15 @@ class RateLimitMetricsModule {}
 
 /**
  * Two limits per client IP over the same window: `default` on every throttled route, and `auth`
- * on POST /auth/token as well. Counted in Redis when REDIS_URL is set (one budget for all
+ * on POST /auth/token as well. Counted in Redis when one is configured (one budget for all
  * instances), in process memory otherwise.
  */
 @Module({
   imports: [
     RateLimitMetricsModule,
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, REDIS_CLIENT, RateLimitMetrics],
-      useFactory: (config: AppConfig, redis: RedisClient | null, metrics: RateLimitMetrics) => {
+      inject: [APP_CONFIG, REDIS_CONNECTION, RateLimitMetrics],
+      useFactory: (config: AppConfig, redis: RedisConnection | null, metrics: RateLimitMetrics) => {
         const ttl = config.rateLimit.windowSeconds * 1000;
         return {
           throttlers: [

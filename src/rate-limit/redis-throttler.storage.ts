@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { RedisClient } from '../redis/redis-client.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
 import { toRecord, type ThrottlerStorageRecord } from './memory-throttler.storage.js';
 import type { RateLimitMetrics } from './rate-limit-metrics.js';
@@ -25,7 +25,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private lastWarning = 0;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisConnection,
     private readonly keyPrefix: string,
     private readonly metrics: RateLimitMetrics,
   ) {}
@@ -33,10 +33,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     try {
       const reply = await withTimeout(
-        this.redis.eval(INCREMENT_SCRIPT, {
-          keys: [`${this.keyPrefix}:rate-limit:${key}`],
-          arguments: [String(ttl)],
-        }),
+        // One key per script, so in a Redis Cluster it runs on the node that owns the counter.
+        this.redis.eval(INCREMENT_SCRIPT, `${this.keyPrefix}:rate-limit:${key}`, [String(ttl)]),
         REDIS_COMMAND_TIMEOUT_MS,
         'rate-limit increment',
       );
@@ -44,6 +42,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       return toRecord(hits, msLeft, limit);
     } catch (error) {
       this.metrics.failedOpen();
+      this.redis.commandFailed(error as Error);
       this.warnOncePerWindow(error as Error, ttl);
       return toRecord(0, ttl, limit);
     }

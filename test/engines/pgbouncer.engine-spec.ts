@@ -86,7 +86,7 @@ describe('through PgBouncer in transaction mode', () => {
       const warnings = service.stdout
         .join('')
         .split('\n')
-        .filter((line) => line.includes('caches and rate limits are per instance'));
+        .filter((line) => line.includes('No Redis configured'));
       expect(warnings).toHaveLength(1);
     }
   });

@@ -102,6 +102,15 @@ async function spawnServer(port: number, dir: string, persistent: boolean): Prom
   args.push(
     ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   );
+  return spawnRedisProcess(port, args);
+}
+
+/**
+ * `redis-server <args>` (which must make it listen on 127.0.0.1:`port`), watched so that it never
+ * outlives this process, once it answers PING. For setups of several servers (Sentinel, Cluster):
+ * stop it with killRedisProcess() or stopAllRedisServers().
+ */
+export async function spawnRedisProcess(port: number, args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   running.add(child);
   const exited = new Promise<never>((_, reject) => {
@@ -146,6 +155,11 @@ function watch(child: ChildProcess): void {
   watchdogs.set(child, watchdog);
 }
 
+/** SIGKILLs a server from spawnRedisProcess() and waits until it is gone. */
+export async function killRedisProcess(child: ChildProcess): Promise<void> {
+  return killChild(child);
+}
+
 async function killChild(child: ChildProcess): Promise<void> {
   watchdogs.get(child)?.kill('SIGKILL');
   watchdogs.delete(child);
@@ -176,7 +190,7 @@ async function waitForPong(port: number, withinMs: number): Promise<void> {
   }
 }
 
-/** One PING over a raw connection; true on +PONG (false while loading or not listening). */
+/** One PING over a raw connection; true on +PONG or NOAUTH (false while loading or not listening). */
 function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -190,7 +204,8 @@ function pings(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
       reply += data.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // A server that requires a password answers NOAUTH: it is up too.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

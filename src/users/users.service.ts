@@ -24,7 +24,8 @@ import { User } from './user.entity.js';
 
 type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
 
-const LIVE_USER_COLUMNS = 'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
+const LIVE_USER_COLUMNS =
+  'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;

@@ -2,7 +2,7 @@
 
 # Build: install everything, compile TypeScript (src/ and migrations/ into dist/), then keep only
 # production dependencies.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
@@ -14,7 +14,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Run: the compiled app on a slim image. The files stay owned by root and the process runs as the
 # image's unprivileged `node` user (numeric, so Kubernetes can verify runAsNonRoot), which cannot
 # change them; it writes nothing but, outside production, DATA_DIR under /tmp.
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/tmp/app-data

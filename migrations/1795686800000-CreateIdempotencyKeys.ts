@@ -22,7 +22,9 @@ export class CreateIdempotencyKeys1795686800000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE UNIQUE INDEX idempotency_keys_scope_key ON idempotency_keys (scope_hash)`,
     );
-    await queryRunner.query(`CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)`);
+    await queryRunner.query(
+      `CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at)`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -67,6 +67,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   registerRequestLogging(fastify, logger, app.get(HttpMetrics));
   const headerSets = responseHeaderSets();
   const unguardedLimit = outsideControllersRateLimit(app, config, [
+    '/',
     `/${DOCS_PATH}`,
     `/${DOCS_JSON_PATH}`,
   ]);

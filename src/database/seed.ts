@@ -3,15 +3,9 @@ import { createApp } from '../app.factory.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { PostsService } from '../posts/posts.service.js';
 import { UsersService } from '../users/users.service.js';
+import { DEMO_PASSWORD, DEMO_USERS } from './demo-data.js';
 import { resolveDatabase } from './resolve-database.js';
 
-/** Demo users for people exploring the API in Swagger UI; all share this password. */
-export const DEMO_PASSWORD = 'demo-password';
-const DEMO_USERS = [
-  { email: 'ada@example.com', name: 'Ada Lovelace' },
-  { email: 'grace@example.com', name: 'Grace Hopper' },
-  { email: 'alan@example.com', name: 'Alan Turing' },
-];
 const POSTS_PER_USER = 5;
 
 /**

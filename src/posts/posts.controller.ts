@@ -35,7 +35,7 @@ export class PostsController {
   @Get()
   @ApiOperation({ summary: 'List all posts', description: 'Newest first.' })
   @Authorize({ scopes: ['posts:read'] })
-  @ApiPageResponse(PostOutput)
+  @ApiPageResponse(PostOutput, 'One page of posts, newest first')
   @ApiErrorResponses(400, 422)
   async list(@Query() query: PageQueryDto): Promise<ListEnvelope<PostOutput>> {
     return listEnvelope((await this.posts.list(query)).map(presentPost));
@@ -47,7 +47,7 @@ export class PostsController {
   @ApiUuidParam()
   @ApiIfNoneMatch()
   @ApiXCache()
-  @ApiTaggedDataResponse(200, PostOutput)
+  @ApiTaggedDataResponse(200, PostOutput, 'The post')
   @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
@@ -65,7 +65,7 @@ export class PostsController {
   @Authorize({ scopes: ['posts:write'], owner: 'post' })
   @ApiUuidParam()
   @ApiIfMatch()
-  @ApiTaggedDataResponse(200, PostOutput)
+  @ApiTaggedDataResponse(200, PostOutput, 'Replaced: the post as stored now')
   @ApiErrorResponses(400, 404, 413, 415, 422)
   async replace(
     @UuidParam() id: string,
@@ -82,7 +82,7 @@ export class PostsController {
   @Authorize({ scopes: ['posts:write'], owner: 'post' })
   @ApiUuidParam()
   @ApiIfMatch()
-  @ApiTaggedDataResponse(200, PostOutput)
+  @ApiTaggedDataResponse(200, PostOutput, 'Updated: the post as stored now')
   @ApiErrorResponses(400, 404, 413, 415, 422)
   async update(
     @UuidParam() id: string,

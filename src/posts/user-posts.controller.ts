@@ -45,7 +45,7 @@ export class UserPostsController {
   })
   @Authorize({ scopes: ['posts:read'] })
   @ApiUuidParam('id', "The author's public id")
-  @ApiPageResponse(PostOutput)
+  @ApiPageResponse(PostOutput, "One page of the user's posts, newest first")
   @ApiErrorResponses(400, 404, 422)
   async list(
     @UuidParam() id: string,

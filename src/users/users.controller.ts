@@ -63,7 +63,7 @@ export class UsersController {
       'Newest first. Others are shown without email and scopes; the caller and admins see them.',
   })
   @Authorize({ scopes: ['users:read'] })
-  @ApiPageResponse(UserOutput)
+  @ApiPageResponse(UserOutput, 'One page of users, newest first')
   @ApiErrorResponses(400, 422)
   async list(
     @Query() query: PageQueryDto,
@@ -121,7 +121,7 @@ export class UsersController {
   @ApiUuidParam()
   @ApiIfNoneMatch()
   @ApiXCache()
-  @ApiTaggedDataResponse(200, UserOutput)
+  @ApiTaggedDataResponse(200, UserOutput, 'The user')
   @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
@@ -141,7 +141,7 @@ export class UsersController {
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
   @ApiIfMatch()
-  @ApiTaggedDataResponse(200, UserOutput)
+  @ApiTaggedDataResponse(200, UserOutput, 'Replaced: the user as stored now')
   @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   async replace(
     @UuidParam() id: string,
@@ -167,7 +167,7 @@ export class UsersController {
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
   @ApiIfMatch()
-  @ApiTaggedDataResponse(200, UserOutput)
+  @ApiTaggedDataResponse(200, UserOutput, 'Updated: the user as stored now')
   @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   async update(
     @UuidParam() id: string,

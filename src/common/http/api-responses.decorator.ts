@@ -7,7 +7,7 @@ import { ErrorEnvelopeDto } from '../errors/error-envelope.dto.js';
 export function ApiDataResponse(
   status: number,
   model: Type<unknown>,
-  description?: string,
+  description: string,
   headers?: HeadersObject,
 ): MethodDecorator {
   return applyDecorators(
@@ -25,12 +25,24 @@ export function ApiDataResponse(
   );
 }
 
+/**
+ * What `meta` looks like on the first page of a list in offset mode (the default), as Swagger UI
+ * shows it. The cursor is a real one (sealed by CursorCodec), so it looks like what clients get.
+ */
+export const PAGE_META_EXAMPLE = {
+  page: 1,
+  per_page: 20,
+  total: 42,
+  next_cursor: 'R-ly9AEcZwBLoLHZhWl-UmHL3qUGp4bfj8cpY6-ezPrsupxJl30nW4YDXOc9djCwQWYsPg',
+} as const;
+
 /** `{ data: T[], meta }` in the OpenAPI document. */
-export function ApiPageResponse(model: Type<unknown>): MethodDecorator {
+export function ApiPageResponse(model: Type<unknown>, description: string): MethodDecorator {
   return applyDecorators(
     ApiExtraModels(model),
     ApiResponse({
       status: HttpStatus.OK,
+      description,
       schema: {
         type: 'object',
         required: ['data', 'meta'],
@@ -39,6 +51,7 @@ export function ApiPageResponse(model: Type<unknown>): MethodDecorator {
           meta: {
             type: 'object',
             required: ['per_page', 'total', 'next_cursor'],
+            example: PAGE_META_EXAMPLE,
             properties: {
               page: { type: 'integer', description: 'Offset mode only' },
               per_page: { type: 'integer' },
@@ -47,7 +60,12 @@ export function ApiPageResponse(model: Type<unknown>): MethodDecorator {
                 type: 'boolean',
                 description: 'Present when total is the planner estimate',
               },
-              next_cursor: { type: 'string', nullable: true },
+              next_cursor: {
+                type: 'string',
+                nullable: true,
+                description:
+                  'Pass as `cursor` for the next page (keyset mode); null on the last page',
+              },
             },
           },
         },

@@ -33,7 +33,7 @@ const ETAG_HEADER = {
 export function ApiTaggedDataResponse(
   status: number,
   model: Type<unknown>,
-  description?: string,
+  description: string,
 ): MethodDecorator {
   return applyDecorators(ApiDataResponse(status, model, description, ETAG_HEADER));
 }

@@ -137,7 +137,8 @@ const HEADERS: Readonly<Record<string, HeaderObject>> = {
   'X-RateLimit-Limit': {
     description:
       'Requests allowed per window for this client IP (RATE_LIMIT_MAX). The X-RateLimit headers ' +
-      'come with every answer given once the rate limiter has counted the request',
+      'come with every answer given once the rate limiter has counted the request, whatever ' +
+      'its status',
     schema: { type: 'integer', minimum: 0 },
   },
   'X-RateLimit-Remaining': {
@@ -212,12 +213,16 @@ export function completeDocument(
       }
       for (const [key, response] of Object.entries(responses)) {
         const status = Number(key);
+        if (status < 300 && !response.description) {
+          throw new Error(`${operation.operationId}: the ${status} response has no description`);
+        }
         if (status >= 400 && ERROR_DESCRIPTIONS[status]) {
           usedStatuses.add(status);
           responses[key] = errorResponse(status, response);
         }
         addHeaders(responses[key], status, fact);
       }
+      if (responses[422]) addValidationExample(operation, responses[422], schemas);
     }
   }
 
@@ -309,13 +314,16 @@ function errorResponse(status: number, response: ResponseObject): ResponseObject
   };
 }
 
+/**
+ * The headers of one response. The rate limiter is the first guard, so whatever a throttled route
+ * answers after it carries the X-RateLimit counters (the document's description says so once);
+ * they are listed on the success responses and the 429 only, where a client reads them: on every
+ * status they made one operation thousands of pixels tall in Swagger UI.
+ */
 function addHeaders(response: ResponseObject, status: number, fact: RouteFacts): void {
   const headers: Record<string, HeaderObject | ReferenceObject> = { ...(response.headers ?? {}) };
   headers[REQUEST_ID_HEADER] = headerRef(REQUEST_ID_HEADER);
-  // The rate limiter is the first guard: whatever a throttled route answers after it carries
-  // the counters; not the body parser's 413 and 415, nor the HTTP parser's 408 and 431, which
-  // come first (a 400 may be either).
-  if (fact.throttled && ![408, 413, 415, 431].includes(status)) {
+  if (fact.throttled && ((status >= 200 && status < 300) || status === 429)) {
     for (const name of RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
     if (fact.authLimited)
       for (const name of AUTH_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
@@ -351,4 +359,65 @@ function errorSchema(status: number, body: SchemaObject): SchemaObject {
     },
     example: { error: example },
   };
+}
+
+/**
+ * The 422 of one route, as Swagger UI shows it: a detail naming a field of that route's body (or
+ * query), with the message the server gives when that field breaks the rule shown. The shared
+ * ValidationError schema can only name some field; this example names one the route has.
+ */
+function addValidationExample(
+  operation: OperationObject,
+  response: ResponseObject,
+  schemas: Record<string, SchemaObject | ReferenceObject>,
+): void {
+  const detail = firstDescribableRule(operation, schemas);
+  if (!detail) {
+    throw new Error(`${operation.operationId}: 422 without a field whose rule can be shown`);
+  }
+  const media = response.content?.['application/json'];
+  if (!media) throw new Error(`${operation.operationId}: 422 without a JSON body`);
+  media.example = {
+    error: {
+      code: errorCodeFor(422),
+      message: DEFAULT_MESSAGE_BY_STATUS[422] ?? errorCodeFor(422),
+      details: [detail],
+      request_id: EXAMPLE_REQUEST_ID,
+    },
+  };
+}
+
+/**
+ * A field of the route's body (else its query) and class-validator's message for breaking one of
+ * its rules: not an email, over its maximum length, over its maximum value.
+ */
+function firstDescribableRule(
+  operation: OperationObject,
+  schemas: Record<string, SchemaObject | ReferenceObject>,
+): { field: string; message: string } | undefined {
+  const resolve = (schema: SchemaObject | ReferenceObject | undefined): SchemaObject | undefined =>
+    schema && '$ref' in schema
+      ? (schemas[schema.$ref.replace('#/components/schemas/', '')] as SchemaObject | undefined)
+      : schema;
+  const body = operation.requestBody as { content?: Record<string, { schema?: SchemaObject }> };
+  const fields: [string, SchemaObject | undefined][] = body?.content
+    ? Object.entries(resolve(body.content['application/json']?.schema)?.properties ?? {}).map(
+        ([name, schema]) => [name, resolve(schema)],
+      )
+    : ((operation.parameters ?? []) as ParameterObject[])
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => [parameter.name, resolve(parameter.schema)]);
+  for (const [field, schema] of fields) {
+    if (schema?.format === 'email') return { field, message: `${field} must be an email` };
+    if (schema?.maxLength !== undefined) {
+      return {
+        field,
+        message: `${field} must be shorter than or equal to ${schema.maxLength} characters`,
+      };
+    }
+    if (schema?.maximum !== undefined) {
+      return { field, message: `${field} must not be greater than ${schema.maximum}` };
+    }
+  }
+  return undefined;
 }

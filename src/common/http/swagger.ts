@@ -28,11 +28,17 @@ export function buildOpenApiDocument(
   const config = new DocumentBuilder()
     .setTitle('Users & Posts API')
     .setDescription(
-      'Users and their posts. Sign up with POST /users, get a token from POST /auth/token, then ' +
-        '"Authorize" with it.\n\n' +
+      'Users and their posts. Sign up with POST /users (or run `npm run seed` and use the demo ' +
+        'login that POST /auth/token shows), get a token from POST /auth/token, then ' +
+        '"Authorize" with its `access_token`; the authorization survives a reload of this page.\n\n' +
         'Every response carries `X-Request-Id`. Every error is `{ "error": { "code", "message", ' +
         '"details"?, "request_id" } }`, with one `code` per status. Lists are newest first and ' +
-        'answer `{ "data": [...], "meta": {...} }`. Rate-limited routes send `X-RateLimit-*`.',
+        'answer `{ "data": [...], "meta": {...} }`.\n\n' +
+        'Rate limits: every route but the probes and this documentation is rate limited per ' +
+        'client IP. Every answer given once the limiter has counted the request, whatever its ' +
+        'status, carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` ' +
+        '(POST /auth/token also the `-auth` ones of its stricter budget); they are listed on the ' +
+        'success and 429 responses only. Over the limit: 429 with `Retry-After`.',
     )
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
@@ -56,13 +62,25 @@ export function buildOpenApiDocument(
   return completeDocument(generated, facts);
 }
 
-/** Serves Swagger UI at /docs and the OpenAPI 3 document at /docs-json (JSON only). */
+export const DOCS_TITLE = 'Users & Posts API: Swagger UI';
+
+/**
+ * Serves Swagger UI at /docs and the OpenAPI 3 document at /docs-json (JSON only), and sends
+ * GET / to Swagger UI. Without docs, / is an unknown route like any other (404 NOT_FOUND).
+ */
 export function setupSwagger(app: NestFastifyApplication): void {
   const document = buildOpenApiDocument(app, { docs: true });
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
+    customSiteTitle: DOCS_TITLE,
+    // The token pasted into "Authorize" is kept (in the browser's localStorage) across reloads.
+    swaggerOptions: { persistAuthorization: true },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/', (_request, reply) => reply.redirect(`/${DOCS_PATH}`, 302));
 }
 
 /**
@@ -79,7 +97,24 @@ function addDocsPaths(document: OpenAPIObject, facts: Map<string, RouteFacts>): 
   };
   facts.set('docs_ui', unguarded);
   facts.set('docs_json', unguarded);
+  facts.set('docs_root', unguarded);
   document.tags = [...(document.tags ?? []), { name: 'docs', description: 'This documentation' }];
+  document.paths['/'] = {
+    get: {
+      operationId: 'docs_root',
+      summary: 'Redirect to Swagger UI',
+      description: 'Served when DOCS_ENABLED is true (the default); otherwise / is 404 NOT_FOUND.',
+      tags: ['docs'],
+      responses: {
+        '302': {
+          description: 'To Swagger UI',
+          headers: {
+            Location: { description: `/${DOCS_PATH}`, schema: { type: 'string' } },
+          },
+        },
+      },
+    },
+  };
   document.paths[`/${DOCS_PATH}`] = {
     get: {
       operationId: 'docs_ui',

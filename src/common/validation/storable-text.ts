@@ -3,9 +3,17 @@ import { Matches } from 'class-validator';
 /**
  * Text PostgreSQL can store and validators can read: no U+0000 (PostgreSQL text cannot hold it)
  * and no unpaired UTF-16 surrogate (not Unicode text at all: it would be stored as U+FFFD, and
- * the email validator throws on it). As a JSON Schema pattern, for the OpenAPI document.
+ * the email validator throws on it).
+ *
+ * Written with \uXXXX escapes and ranges only, so that it means the same with and without
+ * JavaScript's `u` flag: OpenAPI 3.0 patterns are ECMA-262 without it (where `\p{Cs}` would be
+ * the letters p, {, C, s, }), while ajv and the server compile it with it. Without `u` it reads
+ * UTF-16 code units (any unit but NUL and surrogates, or a high surrogate followed by a low one);
+ * with `u` a pair is one code point, outside the surrogate range, and a lone surrogate is refused
+ * by both alternatives.
  */
-export const STORABLE_TEXT_PATTERN = '^[^\\u0000\\p{Cs}]*$';
+export const STORABLE_TEXT_PATTERN =
+  '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
 
 /**
  * Refuses what STORABLE_TEXT_PATTERN excludes with 422, rather than a 500 from the database or a

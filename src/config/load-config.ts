@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { type ValidationError, validateSync } from 'class-validator';
+import { StartupError } from '../common/errors/startup-error.js';
 import { AppConfig } from './app-config.js';
 import { EnvironmentSchema } from './environment.schema.js';
 import { listItems } from './setting-formats.js';
@@ -11,7 +12,7 @@ import { listItems } from './setting-formats.js';
  * Thrown for bad settings; main.ts prints its message and exits non-zero. The message has one
  * line per bad variable, so that a person fixes them all in one go.
  */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 
   constructor(readonly problems: readonly string[]) {

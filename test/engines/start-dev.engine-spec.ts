@@ -72,8 +72,7 @@ describe('npm run start:dev', () => {
 
     const waitForReadyService = async (count: number): Promise<void> => {
       await eventually(
-        async () =>
-          readyPids().length >= count && (await fetch(`${base}/ready`)).status === 200,
+        async () => readyPids().length >= count && (await fetch(`${base}/ready`)).status === 200,
         3000,
       ).catch((error: unknown) => {
         throw new Error(`no service ready (#${count}):\n${output.join('').slice(-4000)}`, {

@@ -71,6 +71,8 @@ describe('process lifecycle', () => {
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
           LOG_FORMAT: 'json',
+          // Given, so that the generated-secret warning of a fresh DATA_DIR is not in stderr.
+          JWT_SECRET: 'x'.repeat(32),
         });
         expect(await service.exited).toBe(1);
         expect(service.stderr.join('').trim().split('\n')).toEqual([

@@ -63,25 +63,26 @@ describe('npm run start:dev', () => {
     watcher.stderr?.on('data', collect);
 
     /**
-     * The pid of the process that answers now: a request's log line (a 404 is logged at warn,
-     * with the pid) found by its request id; undefined until that line is out.
+     * The pid of a process that answered one of `requestIds`: a 404 is logged at warn with the
+     * pid, and the line is written once the response has gone, so it is looked up on later tries.
      */
-    const servingPid = async (): Promise<number | undefined> => {
-      const response = await fetch(`${base}/no-such-route`);
-      const requestId = response.headers.get('x-request-id');
+    const pidThatAnswered = (requestIds: string[]): number | undefined => {
       const line = output
         .join('')
         .split('\n')
-        .find((text) => requestId !== null && text.includes(`"request_id":"${requestId}"`));
+        .findLast((text) => requestIds.some((id) => text.includes(`"request_id":"${id}"`)));
       return line ? (JSON.parse(line) as { pid: number }).pid : undefined;
     };
 
     const pids: number[] = [];
-    /** Waits until a service other than the last one answers, and is ready. */
+    /** Waits until a service other than the ones seen so far answers, and is ready. */
     const waitForNewService = async (): Promise<void> => {
+      const requestIds: string[] = [];
       let pid: number | undefined;
       await eventually(async () => {
-        pid = await servingPid();
+        const response = await fetch(`${base}/no-such-route`);
+        requestIds.push(response.headers.get('x-request-id') ?? '');
+        pid = pidThatAnswered(requestIds);
         return (
           pid !== undefined && !pids.includes(pid) && (await fetch(`${base}/ready`)).status === 200
         );

@@ -59,7 +59,10 @@ describe('one process per embedded database', () => {
       password: 'demo-password',
     });
     expect(login.status).toBe(200);
-    const posts = await fetch(`${first.base}/posts?per_page=100`);
+    const { data: token } = (await login.json()) as { data: { access_token: string } };
+    const posts = await fetch(`${first.base}/posts?per_page=100`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+    });
     const body = (await posts.json()) as { data: unknown[] };
     expect(body.data).toHaveLength(15);
 

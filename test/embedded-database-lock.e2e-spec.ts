@@ -19,6 +19,7 @@ describe('one process per embedded database', () => {
   const env = { DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_FORMAT: 'json' };
   const user = { email: 'first@example.com', name: 'First', password: 'first-password' };
   let first: Service;
+  const spawned: RunningService[] = [];
 
   beforeAll(async () => {
     await buildService();
@@ -27,12 +28,15 @@ describe('one process per embedded database', () => {
   }, 240_000);
 
   afterAll(async () => {
+    for (const service of spawned) service.child.kill('SIGKILL');
     await first?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('refuses a second service on the same DATA_DIR in one line naming the holder, exit 1', async () => {
     const second = startService({ ...env, PORT: String(await freePort()) });
+    // Without the lock it would keep running: never leave it behind.
+    spawned.push(second);
     expect(await second.exited).toBe(1);
     expect(lines(second.stderr)).toEqual([
       `${dataDir} is in use by process ${first.process.child.pid}; stop it first`,

@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       '.test-dist/**',
+      '.tools-dist/**',
       'node_modules/**',
       'coverage/**',
       'eslint.config.mjs',

@@ -19,6 +19,7 @@ import { DOCS_JSON_PATH, DOCS_PATH, setupSwagger } from './common/http/swagger.j
 import type { AppConfig } from './config/app-config.js';
 import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';
+import { withFrameworkChatterAtDebug } from './observability/framework-chatter.js';
 import { createRootLogger } from './observability/logger.module.js';
 import { registerRequestLogging } from './observability/request-logging.js';
 import { outsideControllersRateLimit } from './rate-limit/outside-controllers.rate-limit.js';
@@ -55,7 +56,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // bodyParser off: Nest would add a form (urlencoded) parser; Fastify's own JSON parser stays.
     { abortOnError: false, bufferLogs: true, bodyParser: false },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(withFrameworkChatterAtDebug(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,5 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { Agent, get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,6 +25,8 @@ describe('process lifecycle', () => {
         { NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/app', JWT_SECRET: 'short' },
         'JWT_SECRET',
       ],
+      [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+      [{ CORS_ORIGINS: 'not a url' }, 'CORS_ORIGINS'],
     ])('%j stops the process with one line naming %s', async (env, variable) => {
       const service = startService({ DATA_DIR: tempDir(), ...env });
       expect(await service.exited).toBe(1);
@@ -31,6 +34,90 @@ describe('process lifecycle', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(variable);
     });
+
+    it('reports every bad variable at once, one line each, with what is wrong', async () => {
+      const service = startService({
+        DATA_DIR: tempDir(),
+        NODE_ENV: 'production',
+        JWT_SECRET: 'short',
+        PORT: 'abc',
+        TRUST_PROXY: 'maybe',
+        CORS_ORIGINS: 'not a url',
+      });
+      expect(await service.exited).toBe(1);
+      expect(service.stderr.join('').trim().split('\n')).toEqual([
+        'Invalid environment variable PORT: PORT must be an integer number',
+        expect.stringMatching(
+          /^Invalid environment variable TRUST_PROXY: TRUST_PROXY must be true, false, a hop count/,
+        ),
+        expect.stringMatching(
+          /^Invalid environment variable CORS_ORIGINS: CORS_ORIGINS must be comma-separated origins/,
+        ),
+        'Invalid environment variable DATABASE_URL: required in production',
+        'Invalid environment variable JWT_SECRET: at least 32 bytes required in production',
+      ]);
+      expect(service.stdout.join('')).toBe('');
+    });
+  });
+
+  describe('a port already in use', () => {
+    it('stops the process with one line naming the port and PORT, no stack', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as AddressInfo;
+      const dataDir = tempDir();
+      try {
+        const service = startService({
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          LOG_FORMAT: 'json',
+          // Given, so that the generated-secret warning of a fresh DATA_DIR is not in stderr.
+          JWT_SECRET: 'x'.repeat(32),
+        });
+        expect(await service.exited).toBe(1);
+        expect(service.stderr.join('').trim().split('\n')).toEqual([
+          `Port ${port} is already in use (PORT=${port}): stop the process using it, or set PORT to a free port`,
+        ]);
+        expect(service.stdout.join('')).not.toMatch(/EADDRINUSE|"level":50/);
+        // It let go of the embedded database on the way out.
+        expect(existsSync(join(dataDir, '.lock'))).toBe(false);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    }, 120_000);
+  });
+
+  describe('outside production', () => {
+    it('does not drain after SIGTERM unless SHUTDOWN_DRAIN_MS is set, so a restart can take the port at once', async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const env = {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: tempDir(),
+        LOG_FORMAT: 'json',
+      };
+      const service = startService(env);
+      await eventually(async () => (await fetch(`${base}/ready`)).status === 200, 1200);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      const shutdown = service.stdout
+        .join('')
+        .split('\n')
+        .filter((line) => line.includes('SIGTERM received'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(shutdown).toEqual(['SIGTERM received: draining for 0 ms']);
+
+      // The next process on the same port and data directory starts.
+      const next = startService(env);
+      try {
+        await eventually(async () => (await fetch(`${base}/ready`)).status === 200, 1200);
+      } finally {
+        next.child.kill('SIGTERM');
+        await next.exited;
+      }
+    }, 240_000);
   });
 
   describe('SIGTERM', () => {

@@ -41,6 +41,8 @@ export interface AppConfig {
   readonly shutdownDrainMs: number;
   readonly admin?: { readonly email: string; readonly password: string };
   readonly logLevel: string;
+  /** Unset: chosen at start (observability/log-format.ts). */
+  readonly logFormat?: 'json' | 'pretty';
   readonly corsOrigins: readonly string[];
   readonly docsEnabled: boolean;
   readonly otelEndpoint?: string;

@@ -12,8 +12,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
 import { HOST_PORT_LIST } from '../redis/redis-target.js';
+import { isCorsOriginList, isTrustProxy } from './setting-formats.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -29,7 +31,9 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 /**
  * The environment variables of API.md's configuration table, as they arrive (strings), with
  * their defaults. Validation turns them into typed values; see app-config.ts for how they are
- * exposed to the rest of the code.
+ * exposed to the rest of the code. Of a variable's rules that fail, the one written first is
+ * reported (load-config.ts), so write the type check first: `PORT=abc` must say "an integer",
+ * not "not greater than 65535".
  */
 export class EnvironmentSchema {
   @IsIn(['development', 'production', 'test'])
@@ -176,7 +180,14 @@ export class EnvironmentSchema {
   CACHE_TTL_SECONDS = 3600;
 
   @IsOptional()
-  @IsString()
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: isTrustProxy,
+      defaultMessage: () =>
+        'TRUST_PROXY must be true, false, a hop count, or comma-separated IP addresses and CIDR ranges (or loopback, linklocal, uniquelocal)',
+    },
+  })
   TRUST_PROXY?: string;
 
   @Transform(toInteger)
@@ -189,10 +200,12 @@ export class EnvironmentSchema {
   @Min(0)
   COUNT_ESTIMATE_THRESHOLD = 10_000;
 
+  // Unset: 5000 in production, 0 elsewhere, so a development restart frees the port at once.
+  @IsOptional()
   @Transform(toInteger)
   @IsInt()
   @Min(0)
-  SHUTDOWN_DRAIN_MS = 5000;
+  SHUTDOWN_DRAIN_MS?: number;
 
   @IsOptional()
   @IsString()
@@ -209,8 +222,20 @@ export class EnvironmentSchema {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  // Unset: pretty lines on a terminal outside production (observability/log-format.ts), JSON otherwise.
   @IsOptional()
-  @IsString()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isCorsOriginList',
+    validator: {
+      validate: isCorsOriginList,
+      defaultMessage: () =>
+        'CORS_ORIGINS must be comma-separated origins (scheme://host[:port], no path), e.g. https://app.example.com',
+    },
+  })
   CORS_ORIGINS?: string;
 
   @Transform(toBoolean)

@@ -2,46 +2,50 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { type ValidationError, validateSync } from 'class-validator';
+import { StartupError } from '../common/errors/startup-error.js';
 import { AppConfig } from './app-config.js';
 import { EnvironmentSchema } from './environment.schema.js';
+import type { RedisTarget } from '../redis/redis-target.js';
 import { redisTarget } from './redis-settings.js';
+import { listItems } from './setting-formats.js';
 
-/** Thrown for a bad setting; main.ts prints its one-line message and exits non-zero. */
-export class ConfigError extends Error {
+/**
+ * Thrown for bad settings; main.ts prints its message and exits non-zero. The message has one
+ * line per bad variable, so that a person fixes them all in one go.
+ */
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+  }
 }
 
 const MIN_PRODUCTION_SECRET_BYTES = 32;
+const PRODUCTION_DRAIN_MS = 5000;
 
 /** Validates the environment (API.md, Configuration) and returns the typed configuration. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings count as unset, as shells and compose files often produce them.
   const provided = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const schema = plainToInstance(EnvironmentSchema, provided, { exposeDefaultValues: true });
-  const errors = validateSync(schema, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const first = errors[0];
-    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(`Invalid environment variable ${first.property}: ${reason}`);
+  const problems = [
+    ...validateSync(schema, { whitelist: true, forbidUnknownValues: false }).map(describe),
+    ...crossVariableProblems(schema),
+  ];
+  let redis: RedisTarget | undefined;
+  try {
+    redis = redisTarget(schema, (message) => {
+      throw new ConfigError([message]);
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const production = schema.NODE_ENV === 'production';
-  if (production && !schema.DATABASE_URL) {
-    throw new ConfigError('Invalid environment variable DATABASE_URL: required in production');
-  }
-  if (production && Buffer.byteLength(schema.JWT_SECRET ?? '') < MIN_PRODUCTION_SECRET_BYTES) {
-    throw new ConfigError(
-      `Invalid environment variable JWT_SECRET: at least ${MIN_PRODUCTION_SECRET_BYTES} bytes required in production`,
-    );
-  }
-  if (Boolean(schema.ADMIN_EMAIL) !== Boolean(schema.ADMIN_PASSWORD)) {
-    const missing = schema.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL';
-    throw new ConfigError(
-      `Invalid environment variable ${missing}: ADMIN_EMAIL and ADMIN_PASSWORD go together`,
-    );
-  }
-
   const dataDir = resolve(schema.DATA_DIR);
   return {
     nodeEnv: schema.NODE_ENV as AppConfig['nodeEnv'],
@@ -57,9 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationLockTimeoutSeconds: schema.MIGRATION_LOCK_TIMEOUT_SECONDS,
     dataDir,
     runMigrations: schema.RUN_MIGRATIONS,
-    redis: redisTarget(schema, (message) => {
-      throw new ConfigError(message);
-    }),
+    redis,
     redisKeyPrefix: schema.REDIS_KEY_PREFIX,
     jwt: {
       secret: schema.JWT_SECRET ?? developmentSecret(dataDir),
@@ -77,19 +79,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: parseTrustProxy(schema.TRUST_PROXY),
     bodyLimitBytes: schema.BODY_LIMIT_BYTES,
     countEstimateThreshold: schema.COUNT_ESTIMATE_THRESHOLD,
-    shutdownDrainMs: schema.SHUTDOWN_DRAIN_MS,
+    shutdownDrainMs: schema.SHUTDOWN_DRAIN_MS ?? (production ? PRODUCTION_DRAIN_MS : 0),
     admin:
       schema.ADMIN_EMAIL && schema.ADMIN_PASSWORD
         ? { email: schema.ADMIN_EMAIL, password: schema.ADMIN_PASSWORD }
         : undefined,
     logLevel: schema.LOG_LEVEL,
-    corsOrigins: (schema.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    logFormat: schema.LOG_FORMAT,
+    corsOrigins: listItems(schema.CORS_ORIGINS ?? ''),
     docsEnabled: schema.DOCS_ENABLED,
     otelEndpoint: schema.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
+}
+
+/**
+ * One line for a variable: the rule written first in the schema that it fails. class-validator
+ * lists a property's failed rules in the order their decorators were applied, bottom-up.
+ */
+function describe(error: ValidationError): string {
+  const reasons = Object.values(error.constraints ?? {});
+  return `Invalid environment variable ${error.property}: ${reasons.at(-1) ?? 'is invalid'}`;
+}
+
+/** The rules that span variables, or depend on NODE_ENV. */
+function crossVariableProblems(schema: EnvironmentSchema): string[] {
+  const problems: string[] = [];
+  if (schema.NODE_ENV === 'production') {
+    if (!schema.DATABASE_URL) {
+      problems.push('Invalid environment variable DATABASE_URL: required in production');
+    }
+    const secret = typeof schema.JWT_SECRET === 'string' ? schema.JWT_SECRET : '';
+    if (Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+      problems.push(
+        `Invalid environment variable JWT_SECRET: at least ${MIN_PRODUCTION_SECRET_BYTES} bytes required in production`,
+      );
+    }
+  }
+  if (Boolean(schema.ADMIN_EMAIL) !== Boolean(schema.ADMIN_PASSWORD)) {
+    const missing = schema.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL';
+    problems.push(
+      `Invalid environment variable ${missing}: ADMIN_EMAIL and ADMIN_PASSWORD go together`,
+    );
+  }
+  return problems;
 }
 
 /** Fastify's trustProxy syntax: true/false, a hop count, or a list of addresses/CIDRs. */

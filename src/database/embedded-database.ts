@@ -9,15 +9,22 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** Where PGlite keeps its files under DATA_DIR. */
+export function embeddedDataPath(dataDir: string): string {
+  return join(dataDir, 'pgdata');
+}
+
 /**
  * Starts PGlite (PostgreSQL compiled to WASM) and serves it on a free loopback port, so the app,
  * TypeORM and the migrations use the same pg driver and code path as with a real server.
- * `dataDir` undefined keeps the database in memory (tests).
+ * `dataDir` undefined keeps the database in memory (tests). A data directory must be held by this
+ * process first (data-dir-lock.ts, via resolve-database.ts): PGlite itself does not stop a second
+ * process from opening the same files.
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   let pgDataDir: string | undefined;
   if (dataDir) {
-    pgDataDir = join(dataDir, 'pgdata');
+    pgDataDir = embeddedDataPath(dataDir);
     mkdirSync(pgDataDir, { recursive: true });
   }
   const db = await PGlite.create(pgDataDir);

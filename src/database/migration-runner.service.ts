@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, MigrationExecutor, type Migration } from 'typeorm';
 import { isLockNotAvailable } from '../common/errors/database-error.js';
+import { StartupError } from '../common/errors/startup-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
@@ -10,7 +11,7 @@ import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
 export const MIGRATION_LOCK_KEY = 7_301_845_521;
 
 /** Thrown when another instance held the migration lock too long; main prints its message. */
-export class MigrationLockTimeoutError extends Error {
+export class MigrationLockTimeoutError extends StartupError {
   override name = 'MigrationLockTimeoutError';
 }
 

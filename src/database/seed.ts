@@ -1,50 +1,53 @@
 import 'reflect-metadata';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createApp } from '../app.factory.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
-import { PostsService } from '../posts/posts.service.js';
-import { UsersService } from '../users/users.service.js';
-import { DEMO_PASSWORD, DEMO_USERS } from './demo-data.js';
+import { StartupError } from '../common/errors/startup-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { DataDirInUseError } from './data-dir-lock.js';
+import { DEMO_LOGIN_TEXT, DEMO_PASSWORD, DEMO_USERS } from './demo-data.js';
 import { resolveDatabase } from './resolve-database.js';
+import { seedThroughHttp } from './seed-through-http.js';
+import { seedThroughServices } from './seed-through-services.js';
 
-const POSTS_PER_USER = 5;
+export { DEMO_PASSWORD, DEMO_USERS };
 
 /**
- * `npm run seed`: adds demo users and posts through the services (so passwords are hashed and
- * rules hold), skipping users that already exist. With the embedded database, stop the service
- * first: one process at a time can open it.
+ * `npm run seed`: adds the demo users and posts, skipping users that already exist. It opens the
+ * database itself; with the embedded database held by a running service, which no second process
+ * may open, it goes through that service's HTTP API instead.
  */
 async function seed(): Promise<void> {
   const config = { ...loadConfig(), logLevel: 'silent', docsEnabled: false };
-  const database = await resolveDatabase(config);
-  const app = await createApp({ config, database });
-  await app.init();
-  const users = app.get(UsersService);
-  const posts = app.get(PostsService);
-  try {
-    for (const demo of DEMO_USERS) {
-      if (await users.findForLogin(demo.email)) {
-        console.log(`exists:  ${demo.email}`);
-        continue;
-      }
-      const user = await users.create({ ...demo, password: DEMO_PASSWORD });
-      for (let n = 1; n <= POSTS_PER_USER; n += 1) {
-        await posts.create(user.publicId, {
-          title: `${demo.name.split(' ')[0]}'s post #${n}`,
-          body: `Demo post ${n} by ${demo.name}.`,
-        });
-      }
-      console.log(`created: ${demo.email} with ${POSTS_PER_USER} posts`);
-    }
+  const database = await resolveDatabase(config).catch(async (error: unknown) => {
+    const serviceUrl = error instanceof DataDirInUseError ? error.holder?.serviceUrl : undefined;
+    if (!serviceUrl) throw error;
     console.log(
-      `\nLog in with POST /auth/token {"email":"ada@example.com","password":"${DEMO_PASSWORD}"}`,
+      `${config.dataDir} is held by the service at ${serviceUrl}: seeding through its API`,
     );
-  } finally {
-    await app.close();
-    await database.stop();
+    await seedThroughHttp(serviceUrl, console.log);
+    return undefined;
+  });
+  if (database) {
+    const app = await createApp({ config, database });
+    try {
+      await app.init();
+      await seedThroughServices(app, console.log);
+    } finally {
+      await app.close();
+      await database.stop();
+    }
   }
+  console.log(`\nLog in with POST /auth/token as ${DEMO_LOGIN_TEXT}`);
 }
 
-seed().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+/** Run as a command (node dist/src/database/seed.js), not when imported for its exports. */
+const isEntryPoint =
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isEntryPoint) {
+  seed().catch((error: unknown) => {
+    console.error(error instanceof StartupError ? error.message : error);
+    process.exit(1);
+  });
+}

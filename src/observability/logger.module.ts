@@ -3,6 +3,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type DestinationStream, type Logger as PinoInstance } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { logFormatFor, prettyDestination } from './log-format.js';
 import { traceIdsOf } from './trace-context.js';
 
 /** A raw request, with what the request logging keeps on it. */
@@ -53,9 +54,11 @@ export const REDACTED_PATHS = [
  * AsyncLocalStorage in use slows every promise, and that cost a quarter of a cached read
  * (docs/benchmarks.md); the other application logs are about the process (Redis, the cache, the
  * rate limiter failing open), not a request. Standard output goes through pino's own destination (sonic-boom), not Node's
- * process.stdout stream.
+ * process.stdout stream. Lines are JSON, or pretty for a person at a terminal (log-format.ts); a
+ * destination passed in (tests) always gets JSON.
  */
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): PinoInstance {
+  const format = destination ? 'json' : logFormatFor(config);
   return pino(
     {
       level: config.logLevel,
@@ -64,7 +67,9 @@ export function createRootLogger(config: AppConfig, destination?: DestinationStr
     // Asynchronous: a line is handed to the kernel in the background, and lines logged while a
     // write is under way go out together in the next one (one write per batch under load, at once
     // when idle). pino flushes what is pending when the process exits.
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ??
+      (format === 'pretty' ? prettyDestination(config.logFormat === 'pretty') : undefined) ??
+      pino.destination({ dest: 1, sync: false }),
   );
 }
 

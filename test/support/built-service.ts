@@ -31,9 +31,12 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-/** Starts the built service as a child process with exactly `env` (plus PATH). */
-export function startService(env: Record<string, string>): RunningService {
-  const child = spawn(process.execPath, [join(BUILD_DIR, 'src', 'main.js')], {
+/**
+ * Starts the built service as a child process with exactly `env` (plus PATH); `entry` names
+ * another compiled command instead (e.g. 'src/database/seed.js').
+ */
+export function startService(env: Record<string, string>, entry = 'src/main.js'): RunningService {
+  const child = spawn(process.execPath, [join(BUILD_DIR, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
   });

@@ -5,7 +5,8 @@ import {
   PreconditionFailedException,
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { queueVerificationMail } from '../accounts/account-mail.js';
 import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
@@ -15,6 +16,7 @@ import { PaginationService } from '../common/pagination/pagination.service.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { Post } from '../posts/post.entity.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
@@ -22,14 +24,18 @@ import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 
-type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
+type UserChanges = Partial<
+  Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes' | 'emailVerified'>
+>;
 
-const LIVE_USER_COLUMNS = 'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
+const LIVE_USER_COLUMNS =
+  'SELECT id, public_id, email, email_verified, name, scopes, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;
   public_id: string;
   email: string;
+  email_verified: boolean;
   name: string;
   scopes: string[];
   version: number;
@@ -46,9 +52,13 @@ export class UsersService {
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: MailOutbox,
   ) {}
 
-  /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
+  /**
+   * Sign-up. A live user with the same email is a unique violation, answered 409 by the filter.
+   * The verification mail is queued in the same transaction: it exists if and only if the user does.
+   */
   async create(
     input: CreateUserInput,
     scopes: Scope[] = DEFAULT_USER_SCOPES,
@@ -59,11 +69,14 @@ export class UsersService {
       name: input.name,
       passwordHash: await this.passwords.hash(input.password),
       scopes,
+      emailVerified: false,
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
       await this.idempotency.linkCreated(manager, claim, user.publicId);
+      await queueVerificationMail(this.outbox, manager, user);
     });
+    this.outbox.committed();
     return user;
   }
 
@@ -157,6 +170,23 @@ export class UsersService {
   }
 
   /**
+   * Marks `email` verified for the user, if it is still their address (a link sent to an old
+   * address verifies nothing). False if it is not, or the user is gone.
+   */
+  async markEmailVerified(userId: number, email: string): Promise<boolean> {
+    // A new version: the representation (email_verified) changes, so must the ETag.
+    const [rows] = await this.users.query<[{ public_id: string }[], number]>(
+      `UPDATE users SET email_verified = true, version = version + 1, updated_at = now()
+        WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL
+        RETURNING public_id`,
+      [userId, email],
+    );
+    if (rows.length === 0) return false;
+    await this.cache.invalidate([userKey(rows[0].public_id)]);
+    return true;
+  }
+
+  /**
    * One UPDATE both checks the version (when `ifMatch` is given) and writes, so of two writers
    * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
    * the row the first one committed, whose version has moved on. No row matched: 404 if the
@@ -168,19 +198,19 @@ export class UsersService {
     ifMatch: AcceptedVersions,
   ): Promise<User> {
     if (Object.keys(changes).length > 0) {
-      // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
-      const update = this.users
-        .createQueryBuilder()
-        .update()
-        .set(changes)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
-      const result = await update.execute();
-      if (!result.affected) {
+      const { email } = changes;
+      const affected =
+        email === undefined
+          ? await this.write(this.users.manager, publicId, changes, ifMatch)
+          : await this.dataSource.transaction((manager) =>
+              this.writeWithEmail(manager, publicId, { ...changes, email }, ifMatch),
+            );
+      if (!affected) {
         if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
         throw new NotFoundException('User not found');
       }
       await this.cache.invalidate([userKey(publicId)]);
+      if (email !== undefined) this.outbox.committed();
     }
     const user = await this.users.findOneBy({ publicId });
     if (!user) throw new NotFoundException('User not found');
@@ -188,6 +218,52 @@ export class UsersService {
     if (Object.keys(changes).length === 0 && !versionAccepted(ifMatch, user.version))
       throw userChanged();
     return user;
+  }
+
+  /** The UPDATE of applyChanges(); the number of rows it changed (0 or 1). */
+  private async write(
+    manager: EntityManager,
+    publicId: string,
+    changes: UserChanges,
+    ifMatch: AcceptedVersions,
+  ): Promise<number> {
+    // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
+    const update = manager
+      .createQueryBuilder()
+      .update(User)
+      .set(changes)
+      .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
+    if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
+    return (await update.execute()).affected ?? 0;
+  }
+
+  /**
+   * A change of address: the new one is unverified and gets its verification mail, queued in the
+   * same transaction. The row is locked first, to compare the new address with the current one
+   * (the same address, in any case, keeps its verification and sends nothing).
+   */
+  private async writeWithEmail(
+    manager: EntityManager,
+    publicId: string,
+    changes: UserChanges & { email: string },
+    ifMatch: AcceptedVersions,
+  ): Promise<number> {
+    const [current] = await manager.query<{ id: number; email: string }[]>(
+      `SELECT id, email FROM users WHERE public_id = $1 AND deleted_at IS NULL FOR UPDATE`,
+      [publicId],
+    );
+    if (!current) return 0;
+    const changed = current.email.toLowerCase() !== changes.email.toLowerCase();
+    const affected = await this.write(
+      manager,
+      publicId,
+      changed ? { ...changes, emailVerified: false } : changes,
+      ifMatch,
+    );
+    if (affected && changed) {
+      await queueVerificationMail(this.outbox, manager, { id: current.id, email: changes.email });
+    }
+    return affected;
   }
 
   private readCached(publicId: string): Promise<CacheRead<User> | null> {
@@ -214,6 +290,7 @@ function userFromRow(row: LiveUserRow): User {
     id: row.id,
     publicId: row.public_id,
     email: row.email,
+    emailVerified: row.email_verified,
     name: row.name,
     scopes: row.scopes,
     version: row.version,

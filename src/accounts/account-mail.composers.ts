@@ -33,7 +33,10 @@ export class AccountMailComposers implements OnModuleInit {
   }
 
   /** Dropped if the account is gone, has another address now, or is verified already. */
-  private async verification(mail: QueuedMail, manager: EntityManager): Promise<ComposedMail | null> {
+  private async verification(
+    mail: QueuedMail,
+    manager: EntityManager,
+  ): Promise<ComposedMail | null> {
     const user = await this.users.findForLogin(mail.recipient);
     if (!user || user.id !== mail.userId || user.emailVerified) return null;
     const ttl = this.config.accounts.emailVerificationTtlSeconds;

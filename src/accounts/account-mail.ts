@@ -18,5 +18,9 @@ export function queueVerificationMail(
   manager: EntityManager,
   user: { id: number; email: string },
 ): Promise<void> {
-  return outbox.enqueue(manager, { kind: VERIFY_EMAIL_MAIL, recipient: user.email, userId: user.id });
+  return outbox.enqueue(manager, {
+    kind: VERIFY_EMAIL_MAIL,
+    recipient: user.email,
+    userId: user.id,
+  });
 }

@@ -57,7 +57,11 @@ export class AccountTokens {
   }
 
   /** Spends every live token of `purpose` of the user (after a reset, the other links die). */
-  async spendAll(manager: EntityManager, purpose: AccountTokenPurpose, userId: number): Promise<void> {
+  async spendAll(
+    manager: EntityManager,
+    purpose: AccountTokenPurpose,
+    userId: number,
+  ): Promise<void> {
     await manager.query(
       `UPDATE account_tokens SET used_at = now()
         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,

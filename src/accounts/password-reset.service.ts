@@ -78,7 +78,11 @@ export class PasswordResetService {
    */
   private async changePasswordEndingSessions(user: User, password: string): Promise<void> {
     const self = { id: user.id, publicId: user.publicId, scopes: user.scopes };
-    await this.users.update(user.publicId, Object.assign(new UpdateUserInput(), { password }), self);
+    await this.users.update(
+      user.publicId,
+      Object.assign(new UpdateUserInput(), { password }),
+      self,
+    );
     await this.dataSource.query(
       `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
       [user.id],

@@ -11,7 +11,8 @@ export class MailComposers {
   private readonly composers = new Map<string, MailComposer>();
 
   register(kind: string, composer: MailComposer): void {
-    if (this.composers.has(kind)) throw new Error(`A mail composer for ${kind} is already registered`);
+    if (this.composers.has(kind))
+      throw new Error(`A mail composer for ${kind} is already registered`);
     this.composers.set(kind, composer);
   }
 

@@ -35,4 +35,7 @@ export interface ComposedMail {
  * returns null when it no longer needs sending (the account is gone, the address has changed):
  * the message is then finished as `dropped`.
  */
-export type MailComposer = (mail: QueuedMail, manager: EntityManager) => Promise<ComposedMail | null>;
+export type MailComposer = (
+  mail: QueuedMail,
+  manager: EntityManager,
+) => Promise<ComposedMail | null>;

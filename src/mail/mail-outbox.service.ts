@@ -32,10 +32,11 @@ export class MailOutbox {
 
   /** Queues `request` in the caller's transaction; call committed() once it has committed. */
   async enqueue(manager: EntityManager, request: MailRequest): Promise<void> {
-    await manager.query(
-      `INSERT INTO mail_outbox (kind, recipient, user_id) VALUES ($1, $2, $3)`,
-      [request.kind, request.recipient, request.userId ?? null],
-    );
+    await manager.query(`INSERT INTO mail_outbox (kind, recipient, user_id) VALUES ($1, $2, $3)`, [
+      request.kind,
+      request.recipient,
+      request.userId ?? null,
+    ]);
   }
 
   /** Tells this instance's worker that a transaction with mail has committed: send it now. */

@@ -115,7 +115,10 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
       await transport.send(composed);
     } catch (error) {
-      await this.failed(mail, error as Error & { permanent?: boolean; command?: string; code?: string });
+      await this.failed(
+        mail,
+        error as Error & { permanent?: boolean; command?: string; code?: string },
+      );
       return;
     }
     this.metrics.delivered(mail.kind, mail.createdAt);
@@ -131,7 +134,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // Only a refusal of the recipient is final; a permanent reply to anything else (say, 535 for
     // bad credentials) is the configuration's fault, and the mail must go once it is fixed.
     const recipientRefused =
-      error.permanent === true && (error.code === 'EENVELOPE' || /^RCPT/i.test(error.command ?? ''));
+      error.permanent === true &&
+      (error.code === 'EENVELOPE' || /^RCPT/i.test(error.command ?? ''));
     if (recipientRefused) {
       this.metrics.failed(mail.kind, 'rejected');
       this.logger.warn(`mail ${mail.id} (${mail.kind}) refused for good: ${reason}`);

@@ -86,7 +86,8 @@ export class SmtpSink {
     const deadline = Date.now() + ms;
     while (this.to(to).length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`expected ${count} mail(s) to ${to}, got ${this.to(to).length}`);
+      if (left <= 0)
+        throw new Error(`expected ${count} mail(s) to ${to}, got ${this.to(to).length}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

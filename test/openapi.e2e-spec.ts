@@ -24,8 +24,11 @@ const PUBLIC = [
   'GET /metrics',
   'GET /ready',
   'POST /auth/logout',
+  'POST /auth/password-reset',
+  'POST /auth/password-reset/confirm',
   'POST /auth/refresh',
   'POST /auth/token',
+  'POST /auth/verify-email',
   'POST /users',
 ];
 /** Never rate limited: the probes, and the documentation (no guard runs there). */
@@ -186,6 +189,7 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(user.properties).sort()).toEqual([
         'created_at',
         'email',
+        'email_verified',
         'id',
         'name',
         'scopes',

@@ -57,27 +57,4 @@ describe('mail without SMTP_URL', () => {
       await t.close();
     }
   });
-
-  it('in production: one clear line at start, and mail stays queued', async () => {
-    const logs = new LogCapture();
-    const t = await createTestApp(
-      { NODE_ENV: 'production', MAIL_WORKER_ENABLED: 'true', LOG_LEVEL: 'info' },
-      undefined,
-      { logDestination: logs },
-    );
-    try {
-      const lines = logs.lines.filter((entry) => String(entry.msg).includes('SMTP_URL'));
-      expect(lines).toHaveLength(1);
-      expect(lines[0].msg).toMatch(/^SMTP_URL is not set: .* not sent until/);
-      await t.request({
-        method: 'POST',
-        url: '/users',
-        payload: { email: 'prod@example.com', name: 'Prod', password: 'correct horse battery' },
-      });
-      const metrics = await t.request({ method: 'GET', url: '/metrics' });
-      expect(metrics.body).toMatch(/^mail_queue_depth 1$/m);
-    } finally {
-      await t.close();
-    }
-  });
 });

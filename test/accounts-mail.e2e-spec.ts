@@ -523,6 +523,34 @@ describe('mail delivery through faults', () => {
 });
 
 describe('request to delivered mail, measured', () => {
+  it('reports the delay after a 5 s SMTP outage with the default backoff (1 s doubling)', async () => {
+    const sink = await SmtpSink.start();
+    await sink.down();
+    const t = await createTestApp(
+      mailEnv(sink, {
+        MAIL_POLL_INTERVAL_MS: '1000',
+        MAIL_RETRY_MIN_MS: '1000',
+        MAIL_RETRY_MAX_MS: '300000',
+      }),
+    );
+    try {
+      const started = Date.now();
+      const user = await signUp(t);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await sink.up();
+      const back = Date.now();
+      const [mail] = await sink.waitFor(user.email, 1, 60_000);
+      const [row] = await outboxRows(t, user.email);
+      console.info(
+        `default backoff, SMTP down for ${back - started} ms: delivered ${mail.receivedAt - back} ms after it came back, at attempt ${row.attempts}`,
+      );
+      expect(sink.to(user.email)).toHaveLength(1);
+    } finally {
+      await t.close();
+      await sink.down();
+    }
+  });
+
   it('reports the time from a reset request to the mail in the SMTP server', async () => {
     const sink = await SmtpSink.start();
     const t = await createTestApp(

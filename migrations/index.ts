@@ -1,6 +1,7 @@
 import { CreateUsersAndPosts1795686600000 } from './1795686600000-CreateUsersAndPosts.js';
 import { CreateRefreshTokens1795686700000 } from './1795686700000-CreateRefreshTokens.js';
 import { CreateIdempotencyKeys1795686800000 } from './1795686800000-CreateIdempotencyKeys.js';
+import { CreateMailOutboxAndAccountTokens1795686900000 } from './1795686900000-CreateMailOutboxAndAccountTokens.js';
 import { AddIdempotencyResponseEtag1795686914000 } from './1795686914000-AddIdempotencyResponseEtag.js';
 
 /**
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   CreateUsersAndPosts1795686600000,
   CreateRefreshTokens1795686700000,
   CreateIdempotencyKeys1795686800000,
+  CreateMailOutboxAndAccountTokens1795686900000,
   AddIdempotencyResponseEtag1795686914000,
 ];

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger as PinoInstance } from 'pino';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ResourceCacheModule } from './cache/cache.module.js';
 import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
@@ -20,6 +21,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { loggerModule } from './observability/logger.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PostsModule } from './posts/posts.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -51,11 +53,13 @@ export class AppModule {
         RateLimitModule,
         CommonModule,
         IdempotencyModule,
+        MailModule,
         HealthModule,
         ObservabilityModule,
         UsersModule,
         PostsModule,
         AuthModule,
+        AccountsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -25,8 +25,11 @@ const PUBLIC = [
   'GET /metrics',
   'GET /ready',
   'POST /auth/logout',
+  'POST /auth/password-reset',
+  'POST /auth/password-reset/confirm',
   'POST /auth/refresh',
   'POST /auth/token',
+  'POST /auth/verify-email',
   'POST /users',
 ];
 /** API.md: only the probes; /docs and /docs-json are counted too (and read no database). */
@@ -190,6 +193,7 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(user.properties).sort()).toEqual([
         'created_at',
         'email',
+        'email_verified',
         'id',
         'name',
         'scopes',

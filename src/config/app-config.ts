@@ -46,6 +46,25 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly docsEnabled: boolean;
   readonly otelEndpoint?: string;
+  readonly mail: {
+    /** Unset: outside production each message is logged and written under dataDir/mail. */
+    readonly smtpUrl?: string;
+    readonly from: string;
+    /** Whether this instance drains the mail queue. */
+    readonly workerEnabled: boolean;
+    readonly pollIntervalMs: number;
+    /** Backoff between attempts: from retryMinMs, doubling, at most retryMaxMs. */
+    readonly retryMinMs: number;
+    readonly retryMaxMs: number;
+  };
+  readonly accounts: {
+    /** Base of the links in account emails, without a trailing slash. */
+    readonly publicUrl: string;
+    readonly passwordResetTtlSeconds: number;
+    readonly emailVerificationTtlSeconds: number;
+    /** Reset and verification mails requested per address per hour. */
+    readonly mailRateLimitMax: number;
+  };
 }
 
 /** Injection token for AppConfig (an interface has no runtime value to inject by). */

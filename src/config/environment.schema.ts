@@ -245,4 +245,51 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  // Mail delivery (src/mail/) and the account links it carries (src/accounts/).
+  @IsOptional()
+  @IsUrl({ protocols: ['smtp', 'smtps'], require_tld: false, require_protocol: true })
+  SMTP_URL?: string;
+
+  @IsString()
+  @Matches(/^[^\r\n]*@[^\r\n]*$/, { message: 'MAIL_FROM must be an address or "Name <address>"' })
+  MAIL_FROM = 'Users & Posts API <no-reply@localhost>';
+
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  PASSWORD_RESET_TTL_SECONDS = 3600;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  EMAIL_VERIFICATION_TTL_SECONDS = 86_400;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  ACCOUNT_MAIL_RATE_LIMIT_MAX = 5;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MAIL_WORKER_ENABLED = true;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  MAIL_POLL_INTERVAL_MS = 1000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  MAIL_RETRY_MIN_MS = 1000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  MAIL_RETRY_MAX_MS = 300_000;
 }

@@ -541,4 +541,45 @@ describe('loadConfig', () => {
       expect(loadConfig(base()).corsOrigins).toEqual([]);
     });
   });
+
+  describe('mail and account links', () => {
+    it('defaults: links on localhost at PORT, one-hour reset links, no SMTP, worker on', () => {
+      const config = loadConfig({ ...base(), PORT: '4321' });
+      expect(config.accounts).toEqual({
+        publicUrl: 'http://localhost:4321',
+        passwordResetTtlSeconds: 3600,
+        emailVerificationTtlSeconds: 86_400,
+        mailRateLimitMax: 5,
+      });
+      expect(config.mail).toMatchObject({ smtpUrl: undefined, workerEnabled: true });
+    });
+
+    it('takes smtp:// and smtps:// URLs and a PUBLIC_URL without its trailing slash', () => {
+      const config = loadConfig({
+        ...base(),
+        SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+        PUBLIC_URL: 'https://app.example.com/',
+      });
+      expect(config.mail.smtpUrl).toBe('smtps://user:pass@mail.example.com:465');
+      expect(config.accounts.publicUrl).toBe('https://app.example.com');
+      expect(loadConfig({ ...base(), SMTP_URL: 'smtp://localhost:1025' }).mail.smtpUrl).toBe(
+        'smtp://localhost:1025',
+      );
+    });
+
+    it.each([
+      [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+      [{ PUBLIC_URL: 'ftp://app.example.com' }, 'PUBLIC_URL'],
+      [{ PASSWORD_RESET_TTL_SECONDS: '10' }, 'PASSWORD_RESET_TTL_SECONDS'],
+      [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM'],
+      [{ MAIL_WORKER_ENABLED: 'maybe' }, 'MAIL_WORKER_ENABLED'],
+    ])('%j stops with one line naming %s', (env, variable) => {
+      expectOneLineNaming(configErrorFor({ ...base(), ...env }), variable);
+    });
+
+    it('caps the retry backoff at no less than its start', () => {
+      const config = loadConfig({ ...base(), MAIL_RETRY_MIN_MS: '5000', MAIL_RETRY_MAX_MS: '100' });
+      expect(config.mail).toMatchObject({ retryMinMs: 5000, retryMaxMs: 5000 });
+    });
+  });
 });

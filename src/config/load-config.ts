@@ -89,6 +89,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: listItems(schema.CORS_ORIGINS ?? ''),
     docsEnabled: schema.DOCS_ENABLED,
     otelEndpoint: schema.OTEL_EXPORTER_OTLP_ENDPOINT,
+    mail: {
+      smtpUrl: schema.SMTP_URL,
+      from: schema.MAIL_FROM,
+      workerEnabled: schema.MAIL_WORKER_ENABLED,
+      pollIntervalMs: schema.MAIL_POLL_INTERVAL_MS,
+      retryMinMs: schema.MAIL_RETRY_MIN_MS,
+      retryMaxMs: Math.max(schema.MAIL_RETRY_MIN_MS, schema.MAIL_RETRY_MAX_MS),
+    },
+    accounts: {
+      publicUrl: (schema.PUBLIC_URL ?? `http://localhost:${schema.PORT}`).replace(/\/+$/, ''),
+      passwordResetTtlSeconds: schema.PASSWORD_RESET_TTL_SECONDS,
+      emailVerificationTtlSeconds: schema.EMAIL_VERIFICATION_TTL_SECONDS,
+      mailRateLimitMax: schema.ACCOUNT_MAIL_RATE_LIMIT_MAX,
+    },
   };
 }
 

@@ -20,6 +20,10 @@ export class User {
   @Column({ type: 'varchar', length: 255 })
   email!: string;
 
+  /** Whether the user has proved control of `email` (a verification or reset link). */
+  @Column({ name: 'email_verified', type: 'boolean', default: false })
+  emailVerified!: boolean;
+
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 

@@ -3,7 +3,10 @@ import { EtagSubject, formatEtag } from '../common/http/etag.js';
 import { UserOutput } from './dto/user.output.dto.js';
 import { User } from './user.entity.js';
 
-/** Whether the viewer sees the user's private fields (email, scopes): the user themself or an admin. */
+/**
+ * Whether the viewer sees the user's private fields (email, email_verified, scopes): the user
+ * themself or an admin.
+ */
 function seesPrivateFields(userPublicId: string, viewer: AuthenticatedUser | undefined): boolean {
   return viewer !== undefined && (viewer.publicId === userPublicId || isAdmin(viewer));
 }
@@ -14,7 +17,9 @@ export function presentUser(user: User, viewer: AuthenticatedUser | undefined): 
   return {
     id: user.publicId,
     name: user.name,
-    ...(private_ ? { email: user.email, scopes: user.scopes } : {}),
+    ...(private_
+      ? { email: user.email, email_verified: user.emailVerified, scopes: user.scopes }
+      : {}),
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

@@ -5,7 +5,8 @@ import {
   PreconditionFailedException,
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { queueVerificationMail } from '../accounts/account-mail.js';
 import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
@@ -15,6 +16,7 @@ import { PaginationService } from '../common/pagination/pagination.service.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { Post } from '../posts/post.entity.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
@@ -22,15 +24,18 @@ import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 
-type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
+type UserChanges = Partial<
+  Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes' | 'emailVerified'>
+>;
 
 const LIVE_USER_COLUMNS =
-  'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
+  'SELECT id, public_id, email, email_verified, name, scopes, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;
   public_id: string;
   email: string;
+  email_verified: boolean;
   name: string;
   scopes: string[];
   version: number;
@@ -47,9 +52,13 @@ export class UsersService {
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: MailOutbox,
   ) {}
 
-  /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
+  /**
+   * Sign-up. A live user with the same email is a unique violation, answered 409 by the filter.
+   * The verification mail is queued in the same transaction: it exists if and only if the user does.
+   */
   async create(
     input: CreateUserInput,
     scopes: Scope[] = DEFAULT_USER_SCOPES,
@@ -60,11 +69,14 @@ export class UsersService {
       name: input.name,
       passwordHash: await this.passwords.hash(input.password),
       scopes,
+      emailVerified: false,
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
       await this.idempotency.linkCreated(manager, claim, user.publicId);
+      await queueVerificationMail(this.outbox, manager, user);
     });
+    this.outbox.committed();
     return user;
   }
 
@@ -158,6 +170,23 @@ export class UsersService {
   }
 
   /**
+   * Marks `email` verified for the user, if it is still their address (a link sent to an old
+   * address verifies nothing). False if it is not, or the user is gone.
+   */
+  async markEmailVerified(userId: number, email: string): Promise<boolean> {
+    // A new version: the representation (email_verified) changes, so must the ETag.
+    const [rows] = await this.users.query<[{ public_id: string }[], number]>(
+      `UPDATE users SET email_verified = true, version = version + 1, updated_at = now()
+        WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL
+        RETURNING public_id`,
+      [userId, email],
+    );
+    if (rows.length === 0) return false;
+    await this.cache.invalidate([userKey(rows[0].public_id)]);
+    return true;
+  }
+
+  /**
    * One UPDATE both checks the version (when `ifMatch` is given) and writes, so of two writers
    * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
    * the row the first one committed, whose version has moved on. No row matched: 404 if the
@@ -176,18 +205,44 @@ export class UsersService {
       if (!versionAccepted(ifMatch, user.version)) throw userChanged();
       return user;
     }
-    // One fixed statement; a field left out is NULL here and keeps its value (null is never a
-    // valid value of these columns: validation refuses it). version and updated_at move on as
-    // TypeORM's update would move them. Soft-deleted users are never matched.
+    const { email } = changes;
+    const row =
+      email === undefined
+        ? await this.write(this.users.manager, publicId, changes, ifMatch)
+        : await this.dataSource.transaction((manager) =>
+            this.writeWithEmail(manager, publicId, { ...changes, email }, ifMatch),
+          );
+    if (!row) {
+      if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
+      throw new NotFoundException('User not found');
+    }
+    await this.cache.invalidate([userKey(publicId)]);
+    if (email !== undefined) this.outbox.committed();
+    return userFromRow(row);
+  }
+
+  /**
+   * The UPDATE of applyChanges(): the row as it left it, or undefined when no row matched.
+   * One fixed statement; a field left out is NULL here and keeps its value (null is never a valid
+   * value of these columns: validation refuses it). version and updated_at move on as TypeORM's
+   * update would move them. Soft-deleted users are never matched.
+   */
+  private async write(
+    manager: EntityManager,
+    publicId: string,
+    changes: UserChanges,
+    ifMatch: AcceptedVersions,
+  ): Promise<LiveUserRow | undefined> {
     // TypeORM answers an UPDATE with [returned rows, affected count].
-    const [rows] = await this.users.query<[LiveUserRow[], number]>(
+    const [rows] = await manager.query<[LiveUserRow[], number]>(
       `UPDATE users
           SET email = COALESCE($2, email), name = COALESCE($3, name),
               password_hash = COALESCE($4, password_hash), scopes = COALESCE($5::text[], scopes),
+              email_verified = COALESCE($7, email_verified),
               version = version + 1, updated_at = CURRENT_TIMESTAMP
         WHERE public_id = $1 AND deleted_at IS NULL
           AND ($6::integer[] IS NULL OR version = ANY($6::integer[]))
-    RETURNING id, public_id, email, name, scopes, version, created_at, updated_at`,
+    RETURNING id, public_id, email, email_verified, name, scopes, version, created_at, updated_at`,
       [
         publicId,
         changes.email ?? null,
@@ -195,14 +250,39 @@ export class UsersService {
         changes.passwordHash ?? null,
         changes.scopes ?? null,
         ifMatch ?? null,
+        changes.emailVerified ?? null,
       ],
     );
-    if (rows.length === 0) {
-      if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
-      throw new NotFoundException('User not found');
+    return rows[0];
+  }
+
+  /**
+   * A change of address: the new one is unverified and gets its verification mail, queued in the
+   * same transaction. The row is locked first, to compare the new address with the current one
+   * (the same address, in any case, keeps its verification and sends nothing).
+   */
+  private async writeWithEmail(
+    manager: EntityManager,
+    publicId: string,
+    changes: UserChanges & { email: string },
+    ifMatch: AcceptedVersions,
+  ): Promise<LiveUserRow | undefined> {
+    const [current] = await manager.query<{ id: number; email: string }[]>(
+      `SELECT id, email FROM users WHERE public_id = $1 AND deleted_at IS NULL FOR UPDATE`,
+      [publicId],
+    );
+    if (!current) return undefined;
+    const changed = current.email.toLowerCase() !== changes.email.toLowerCase();
+    const row = await this.write(
+      manager,
+      publicId,
+      changed ? { ...changes, emailVerified: false } : changes,
+      ifMatch,
+    );
+    if (row && changed) {
+      await queueVerificationMail(this.outbox, manager, { id: current.id, email: changes.email });
     }
-    await this.cache.invalidate([userKey(publicId)]);
-    return userFromRow(rows[0]);
+    return row;
   }
 
   private readCached(publicId: string): Promise<CacheRead<User> | null> {
@@ -229,6 +309,7 @@ function userFromRow(row: LiveUserRow): User {
     id: row.id,
     publicId: row.public_id,
     email: row.email,
+    emailVerified: row.email_verified,
     name: row.name,
     scopes: row.scopes,
     version: row.version,

@@ -26,7 +26,15 @@ export const DEFAULT_SCOPES = ['users:read', 'users:write', 'posts:read', 'posts
 /** A user as others see it. */
 export const USER_PUBLIC_KEYS = ['created_at', 'id', 'name', 'updated_at'];
 /** A user as they see themself. */
-export const USER_PRIVATE_KEYS = ['created_at', 'email', 'id', 'name', 'scopes', 'updated_at'];
+export const USER_PRIVATE_KEYS = [
+  'created_at',
+  'email',
+  'email_verified',
+  'id',
+  'name',
+  'scopes',
+  'updated_at',
+];
 export const POST_KEYS = ['author_id', 'body', 'created_at', 'id', 'title', 'updated_at'];
 export const META_KEYS = ['next_cursor', 'page', 'per_page', 'total'];
 
@@ -34,6 +42,7 @@ export interface UserBody {
   id: string;
   name: string;
   email?: string;
+  email_verified?: boolean;
   scopes?: string[];
   created_at: string;
   updated_at: string;

@@ -48,6 +48,8 @@ export async function createTestApp(
     // Out of the way unless a test is about rate limits (then it sets its own).
     RATE_LIMIT_MAX: '1000000',
     AUTH_RATE_LIMIT_MAX: '1000000',
+    // No mail is sent unless a test is about mail (then it sets SMTP_URL and turns this on).
+    MAIL_WORKER_ENABLED: 'false',
     ...env,
     DATABASE_URL: db.url,
   });

@@ -17,6 +17,12 @@ export class UserOutput {
   email?: string;
 
   @ApiPropertyOptional({
+    description:
+      'Whether the user has proved control of email (verification or reset link); only for the user themself and admins',
+  })
+  email_verified?: boolean;
+
+  @ApiPropertyOptional({
     enum: SCOPES,
     isArray: true,
     example: ['users:read', 'users:write', 'posts:read', 'posts:write'],

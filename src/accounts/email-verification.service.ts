@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/inject-config.decorator.js';
+import { MailOutbox } from '../mail/mail-outbox.service.js';
+import { UsersService } from '../users/users.service.js';
+import { queueVerificationMail, VERIFY_EMAIL_MAIL } from './account-mail.js';
+import { ACCOUNT_MAIL_WINDOW_SECONDS, AccountMailRateLimited } from './account-mail-rate-limit.js';
+import { AccountTokens } from './account-tokens.service.js';
+import { invalidAccountToken } from './password-reset.service.js';
+
+/** Proof of control of an address: the link mailed at sign-up, on an email change, or on request. */
+@Injectable()
+export class EmailVerificationService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly outbox: MailOutbox,
+    private readonly tokens: AccountTokens,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Spends the token and verifies the address it was sent to, if the account still has it. */
+  async verify(token: string): Promise<void> {
+    const redeemed = await this.tokens.redeem(this.dataSource.manager, 'verify_email', token);
+    if (!redeemed || !(await this.users.markEmailVerified(redeemed.userId, redeemed.email))) {
+      throw invalidAccountToken();
+    }
+  }
+
+  /** Mails a new link to the caller's address, unless it is verified already; limited per address. */
+  async resend(caller: AuthenticatedUser): Promise<void> {
+    const user = (await this.users.findOne(caller.publicId)).value;
+    const manager = this.dataSource.manager;
+    const window = ACCOUNT_MAIL_WINDOW_SECONDS;
+    const recent = await this.outbox.countRecent(manager, VERIFY_EMAIL_MAIL, user.email, window);
+    if (recent >= this.config.accounts.mailRateLimitMax) {
+      throw new AccountMailRateLimited(
+        await this.outbox.secondsUntilSlotFrees(VERIFY_EMAIL_MAIL, user.email, window),
+      );
+    }
+    if (user.emailVerified) return;
+    await queueVerificationMail(this.outbox, manager, user);
+    this.outbox.committed();
+  }
+}

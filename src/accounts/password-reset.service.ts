@@ -1,0 +1,91 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/inject-config.decorator.js';
+import { MailOutbox } from '../mail/mail-outbox.service.js';
+import { UpdateUserInput } from '../users/dto/update-user.input.dto.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { PASSWORD_RESET_MAIL } from './account-mail.js';
+import { ACCOUNT_MAIL_WINDOW_SECONDS, AccountMailRateLimited } from './account-mail-rate-limit.js';
+import { AccountTokens } from './account-tokens.service.js';
+
+export function invalidAccountToken(): BadRequestException {
+  return new BadRequestException('The link is invalid, expired or already used');
+}
+
+/** Forgotten passwords: a mailed single-use link, then a new password that ends every session. */
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly outbox: MailOutbox,
+    private readonly tokens: AccountTokens,
+    private readonly users: UsersService,
+  ) {}
+
+  /**
+   * Queues a reset mail for `email`. The request runs the same two statements whether or not
+   * an account has this address (the per-address count and the insert) and never looks the
+   * account up: the worker does, after the answer has left, and drops the message if there is
+   * none. So neither the answer nor its timing can tell whether the account exists; nor can
+   * the limit, which counts requests per address, not per account.
+   */
+  async request(email: string): Promise<void> {
+    const manager = this.dataSource.manager;
+    const max = this.config.accounts.mailRateLimitMax;
+    const recent = await this.outbox.countRecent(
+      manager,
+      PASSWORD_RESET_MAIL,
+      email,
+      ACCOUNT_MAIL_WINDOW_SECONDS,
+    );
+    if (recent >= max) {
+      throw new AccountMailRateLimited(
+        await this.outbox.secondsUntilSlotFrees(
+          PASSWORD_RESET_MAIL,
+          email,
+          ACCOUNT_MAIL_WINDOW_SECONDS,
+        ),
+      );
+    }
+    await this.outbox.enqueue(manager, { kind: PASSWORD_RESET_MAIL, recipient: email });
+    this.outbox.committed();
+  }
+
+  /**
+   * Spends the token, sets the password, ends every session and marks the address verified (the
+   * link proved control of it). The token is spent first, by one conditional UPDATE, so two
+   * requests with one link cannot both set a password. A link sent to an address the account no
+   * longer has is refused.
+   */
+  async confirm(token: string, password: string): Promise<void> {
+    const redeemed = await this.tokens.redeem(this.dataSource.manager, 'password_reset', token);
+    if (!redeemed) throw invalidAccountToken();
+    const user = await this.users.findForLogin(redeemed.email);
+    if (!user || user.id !== redeemed.userId) throw invalidAccountToken();
+    await this.changePasswordEndingSessions(user, password);
+    await this.tokens.spendAll(this.dataSource.manager, 'password_reset', user.id);
+    await this.users.markEmailVerified(user.id, redeemed.email);
+  }
+
+  /**
+   * The one place a reset changes a password: the users' own password update (hashing, version,
+   * cache), then every refresh token of the user revoked. When UsersService has one method that
+   * changes a password and revokes every session and access token, this becomes a call to it.
+   */
+  private async changePasswordEndingSessions(user: User, password: string): Promise<void> {
+    const self = { id: user.id, publicId: user.publicId, scopes: user.scopes };
+    await this.users.update(
+      user.publicId,
+      Object.assign(new UpdateUserInput(), { password }),
+      self,
+    );
+    await this.dataSource.query(
+      `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
+      [user.id],
+    );
+  }
+}

@@ -48,6 +48,8 @@ export async function createTestApp(
     // Out of the way unless a test is about rate limits (then it sets its own).
     RATE_LIMIT_MAX: '1000000',
     AUTH_RATE_LIMIT_MAX: '1000000',
+    AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+    SIGNUP_RATE_LIMIT_MAX: '1000000',
     ...env,
     DATABASE_URL: db.url,
   });

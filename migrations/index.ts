@@ -1,6 +1,7 @@
 import { CreateUsersAndPosts1795686600000 } from './1795686600000-CreateUsersAndPosts.js';
 import { CreateRefreshTokens1795686700000 } from './1795686700000-CreateRefreshTokens.js';
 import { CreateIdempotencyKeys1795686800000 } from './1795686800000-CreateIdempotencyKeys.js';
+import { AccountSecurity1795686900000 } from './1795686900000-AccountSecurity.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed: loading files by pattern makes
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateUsersAndPosts1795686600000,
   CreateRefreshTokens1795686700000,
   CreateIdempotencyKeys1795686800000,
+  AccountSecurity1795686900000,
 ];

@@ -42,6 +42,8 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { SignupRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
+import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import {
   type DataEnvelope,
   envelope,
@@ -74,9 +76,10 @@ export class UsersController {
   @ApiOperation({
     summary: 'Sign up',
     description:
-      'Public. The new user gets the scopes users:read users:write posts:read posts:write.',
+      'Public. The new user gets the scopes users:read users:write posts:read posts:write. Has its own, stricter rate limit per client IP (SIGNUP_RATE_LIMIT_MAX).',
   })
   @Public()
+  @SignupRateLimit()
   @HttpCode(201)
   @ApiErrorResponse(
     409,
@@ -98,7 +101,12 @@ export class UsersController {
     const user = await this.users.create(input, undefined, claim);
     void reply.header('Location', `/users/${user.publicId}`);
     // The new user is the one who asked: they see their own email and scopes.
-    const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
+    const self: AuthenticatedUser = {
+      id: user.id,
+      publicId: user.publicId,
+      scopes: user.scopes,
+      credentialVersion: user.credentialVersion,
+    };
     replyWithEtag(reply, userEtag(user, self));
     return envelope(presentUser(user, self));
   }
@@ -127,8 +135,16 @@ export class UsersController {
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Replace a user', description: 'Every mutable field is required.' })
+  @ApiOperation({
+    summary: 'Replace a user',
+    description:
+      'Every mutable field is required. Changing your own email needs current_password; an admin changing another user needs none.',
+  })
   @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
+  @ApiErrorResponse(
+    403,
+    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or current_password is wrong',
+  )
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
   @ApiIfMatch()
@@ -142,18 +158,20 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
-    return this.respond(await this.users.replace(id, input, versions), viewer, reply);
+    const user = await answeringRetryAfter(reply, this.users.replace(id, input, viewer, versions));
+    return this.respond(user, viewer, reply);
   }
 
   @Patch(':id')
   @ApiOperation({
     summary: 'Update a user',
-    description: 'Any of the fields; scopes only by an admin.',
+    description:
+      'Any of the fields; scopes only by an admin. Changing your own email or password needs current_password (an admin changing another user needs none). A new password revokes every session of the user and every access token issued before it.',
   })
   @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
   @ApiErrorResponse(
     403,
-    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes',
+    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes; or current_password is wrong',
   )
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
@@ -168,7 +186,8 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
-    return this.respond(await this.users.update(id, input, viewer, versions), viewer, reply);
+    const user = await answeringRetryAfter(reply, this.users.update(id, input, viewer, versions));
+    return this.respond(user, viewer, reply);
   }
 
   @Delete(':id')

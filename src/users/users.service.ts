@@ -5,7 +5,7 @@ import {
   PreconditionFailedException,
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
@@ -16,6 +16,10 @@ import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { Post } from '../posts/post.entity.js';
+import { ValidationFailedException } from '../common/errors/validation-failed.exception.js';
+import { normaliseEmail } from '../common/validation/field-transforms.js';
+import { LoginAttempts } from '../rate-limit/login-attempts.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
 import { UpdateUserInput } from './dto/update-user.input.dto.js';
@@ -24,7 +28,11 @@ import { User } from './user.entity.js';
 
 type UserChanges = Partial<Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes'>>;
 
-const LIVE_USER_COLUMNS = 'SELECT id, public_id, email, name, scopes, version, created_at, updated_at';
+/** Work to do inside the transaction of a user's write, given the user's internal id. */
+export type TransactionStep = (manager: EntityManager, userId: number) => Promise<void>;
+
+const LIVE_USER_COLUMNS =
+  'SELECT id, public_id, email, name, scopes, credential_version, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;
@@ -32,6 +40,7 @@ interface LiveUserRow {
   email: string;
   name: string;
   scopes: string[];
+  credential_version: number;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -46,6 +55,8 @@ export class UsersService {
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
     private readonly idempotency: IdempotencyService,
+    private readonly sessions: SessionsService,
+    private readonly attempts: LoginAttempts,
   ) {}
 
   /** Sign-up. A live user with the same email is a unique violation, answered 409 by the filter. */
@@ -59,6 +70,7 @@ export class UsersService {
       name: input.name,
       passwordHash: await this.passwords.hash(input.password),
       scopes,
+      credentialVersion: 0,
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
@@ -81,9 +93,12 @@ export class UsersService {
     return read;
   }
 
-  /** The internal id of a live user, or null: the per-request check behind every token. */
-  async findLiveId(publicId: string): Promise<number | null> {
-    return (await this.readCached(publicId))?.value.id ?? null;
+  /**
+   * A live user, or null: the per-request check behind every token (cached, and invalidated by
+   * every write, so scopes and the credential version are the current ones on every instance).
+   */
+  async findLive(publicId: string): Promise<User | null> {
+    return (await this.readCached(publicId))?.value ?? null;
   }
 
   /**
@@ -100,7 +115,18 @@ export class UsersService {
   }
 
   /** PUT. With `ifMatch` (the versions If-Match accepts), only a user at one of them changes. */
-  replace(publicId: string, input: ReplaceUserInput, ifMatch?: AcceptedVersions): Promise<User> {
+  async replace(
+    publicId: string,
+    input: ReplaceUserInput,
+    viewer: AuthenticatedUser,
+    ifMatch?: AcceptedVersions,
+  ): Promise<User> {
+    await this.checkCurrentPassword(
+      publicId,
+      viewer,
+      { email: input.email },
+      input.current_password,
+    );
     return this.applyChanges(publicId, { email: input.email, name: input.name }, ifMatch);
   }
 
@@ -114,6 +140,7 @@ export class UsersService {
     if (input.scopes !== undefined && !isAdmin(viewer)) {
       throw new ForbiddenException('Only admins may change scopes');
     }
+    await this.checkCurrentPassword(publicId, viewer, input, input.current_password);
     const changes: UserChanges = {};
     if (input.email !== undefined) changes.email = input.email;
     if (input.name !== undefined) changes.name = input.name;
@@ -121,6 +148,58 @@ export class UsersService {
     if (input.password !== undefined)
       changes.passwordHash = await this.passwords.hash(input.password);
     return this.applyChanges(publicId, changes, ifMatch);
+  }
+
+  /**
+   * Sets a user's password: for every route that does (PATCH /users/:id goes through the same
+   * applyChanges), and the one to call from a password reset. In one transaction with the new
+   * hash, the credential version moves on (every access token issued before now is refused:
+   * its `ver` no longer matches) and every session is revoked (every refresh token refused);
+   * after the commit the cached user and sessions are invalidated on every instance.
+   * `inTransaction` runs inside that transaction (e.g. to spend a reset token atomically).
+   */
+  async changePassword(
+    publicId: string,
+    password: string,
+    options: { ifMatch?: AcceptedVersions; inTransaction?: TransactionStep } = {},
+  ): Promise<User> {
+    const passwordHash = await this.passwords.hash(password);
+    return this.applyChanges(publicId, { passwordHash }, options.ifMatch, options.inTransaction);
+  }
+
+  /**
+   * Changing one's own email or password needs the current password: a stolen access token
+   * alone must not take the account over. Someone else's account is changed only by an admin
+   * (the owner guard has seen to that), who needs none. A PUT that keeps the email is no
+   * change. Wrong guesses count against the account's login limit.
+   */
+  private async checkCurrentPassword(
+    publicId: string,
+    viewer: AuthenticatedUser,
+    change: { email?: string; password?: string },
+    currentPassword: string | undefined,
+  ): Promise<void> {
+    if (viewer.publicId.toLowerCase() !== publicId.toLowerCase()) return;
+    const [row] = await this.users.query<{ email: string; password_hash: string }[]>(
+      `SELECT email, password_hash FROM users WHERE public_id = $1 AND deleted_at IS NULL`,
+      [publicId],
+    );
+    if (!row) throw new NotFoundException('User not found');
+    const changesEmail = change.email !== undefined && change.email !== normaliseEmail(row.email);
+    if (change.password === undefined && !changesEmail) return;
+    if (currentPassword === undefined) {
+      throw new ValidationFailedException([
+        {
+          field: 'current_password',
+          message: 'current_password is required to change your own email or password',
+        },
+      ]);
+    }
+    const attempt = await this.attempts.begin(normaliseEmail(row.email));
+    if (!(await this.passwords.verify(row.password_hash, currentPassword))) {
+      throw new ForbiddenException('current_password is not your password');
+    }
+    await attempt.succeeded();
   }
 
   /**
@@ -160,27 +239,44 @@ export class UsersService {
    * One UPDATE both checks the version (when `ifMatch` is given) and writes, so of two writers
    * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
    * the row the first one committed, whose version has moved on. No row matched: 404 if the
-   * user is gone, 412 if it is there at another version.
+   * user is gone, 412 if it is there at another version. A new password hash also moves the
+   * credential version on and revokes every session, in the same transaction (changePassword).
    */
   private async applyChanges(
     publicId: string,
     changes: UserChanges,
     ifMatch: AcceptedVersions,
+    inTransaction?: TransactionStep,
   ): Promise<User> {
     if (Object.keys(changes).length > 0) {
-      // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
-      const update = this.users
-        .createQueryBuilder()
-        .update()
-        .set(changes)
-        .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-      if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
-      const result = await update.execute();
-      if (!result.affected) {
+      const changesPassword = changes.passwordHash !== undefined;
+      const revoked = await this.dataSource.transaction(async (manager) => {
+        // TypeORM's update adds updated_at and version + 1; soft-deleted users are never matched.
+        const update = manager
+          .createQueryBuilder()
+          .update(User)
+          .set(
+            changesPassword
+              ? { ...changes, credentialVersion: () => 'credential_version + 1' }
+              : changes,
+          )
+          .where('public_id = :publicId AND deleted_at IS NULL', { publicId })
+          .returning('id');
+        if (ifMatch) update.andWhere('version = ANY(:versions)', { versions: ifMatch });
+        const [row] = (await update.execute()).raw as { id: number }[];
+        if (!row) return null;
+        const sessions = changesPassword ? await this.sessions.revokeAllOf(manager, row.id) : [];
+        await inTransaction?.(manager, row.id);
+        return sessions;
+      });
+      if (!revoked) {
         if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
         throw new NotFoundException('User not found');
       }
-      await this.cache.invalidate([userKey(publicId)]);
+      await Promise.all([
+        this.cache.invalidate([userKey(publicId)]),
+        this.sessions.forget(revoked),
+      ]);
     }
     const user = await this.users.findOneBy({ publicId });
     if (!user) throw new NotFoundException('User not found');
@@ -216,6 +312,7 @@ function userFromRow(row: LiveUserRow): User {
     email: row.email,
     name: row.name,
     scopes: row.scopes,
+    credentialVersion: row.credential_version,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

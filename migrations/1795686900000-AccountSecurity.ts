@@ -15,18 +15,24 @@ export class AccountSecurity1795686900000 implements MigrationInterface {
     );
     // Sign-up has always refused addresses over 254 characters (IsEmail), so no row is longer.
     await queryRunner.query(`ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(254)`);
-    // Live emails to NFC, the form the API now stores. Where two live accounts share one NFC
-    // form, or one already holds it, the others keep their spelling (the unique index would
-    // refuse the change); their owners can still log in with exactly that spelling.
+    // Live emails to NFC, the form the API now stores and looks up. Where two live accounts
+    // share one NFC form (the duplicate the missing normalisation allowed), the oldest (or the
+    // one already in NFC) gets it; the others keep their spelling, which no login can name any
+    // more (input is normalised), for an operator to resolve: the unique index allows one.
+    // normalize() needs a UTF8 database; in any other encoding emails are bytes and stay so.
     await queryRunner.query(`
-      UPDATE users u SET email = normalize(u.email, NFC)
-        FROM (SELECT DISTINCT ON (lower(normalize(email, NFC))) id FROM users
-               WHERE deleted_at IS NULL AND email IS NOT NFC NORMALIZED
-               ORDER BY lower(normalize(email, NFC)), id) first
-       WHERE u.id = first.id
-         AND NOT EXISTS (SELECT 1 FROM users o
-                          WHERE o.deleted_at IS NULL AND o.id <> u.id
-                            AND lower(o.email) = lower(normalize(u.email, NFC)))`);
+      DO $$ BEGIN
+        IF current_setting('server_encoding') = 'UTF8' THEN
+          UPDATE users u SET email = normalize(u.email, NFC)
+            FROM (SELECT DISTINCT ON (lower(normalize(email, NFC))) id FROM users
+                   WHERE deleted_at IS NULL AND email IS NOT NFC NORMALIZED
+                   ORDER BY lower(normalize(email, NFC)), id) first
+           WHERE u.id = first.id
+             AND NOT EXISTS (SELECT 1 FROM users o
+                              WHERE o.deleted_at IS NULL AND o.id <> u.id
+                                AND lower(o.email) = lower(normalize(u.email, NFC)));
+        END IF;
+      END $$`);
 
     // One row per login; id is the family_id of its refresh tokens. credential_version is the
     // user's at login: a session from before a password change is dead even if a login raced

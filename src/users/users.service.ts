@@ -179,6 +179,7 @@ export class UsersService {
     change: { email?: string; password?: string },
     currentPassword: string | undefined,
   ): Promise<void> {
+    if (change.email === undefined && change.password === undefined) return;
     if (viewer.publicId.toLowerCase() !== publicId.toLowerCase()) return;
     const [row] = await this.users.query<{ email: string; password_hash: string }[]>(
       `SELECT email, password_hash FROM users WHERE public_id = $1 AND deleted_at IS NULL`,

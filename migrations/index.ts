@@ -3,6 +3,7 @@ import { CreateRefreshTokens1795686700000 } from './1795686700000-CreateRefreshT
 import { CreateIdempotencyKeys1795686800000 } from './1795686800000-CreateIdempotencyKeys.js';
 import { CreateMailOutboxAndAccountTokens1795686900000 } from './1795686900000-CreateMailOutboxAndAccountTokens.js';
 import { AddIdempotencyResponseEtag1795686914000 } from './1795686914000-AddIdempotencyResponseEtag.js';
+import { AccountSecurity1795686920000 } from './1795686920000-AccountSecurity.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed: loading files by pattern makes
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CreateIdempotencyKeys1795686800000,
   CreateMailOutboxAndAccountTokens1795686900000,
   AddIdempotencyResponseEtag1795686914000,
+  AccountSecurity1795686920000,
 ];

@@ -34,7 +34,7 @@ import {
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'admin password for the auth suite';
 const TOKEN_KEYS = ['access_token', 'expires_in', 'refresh_token', 'scope', 'token_type'];
-const CLAIM_KEYS = ['aud', 'exp', 'iat', 'iss', 'scope', 'sub'];
+const CLAIM_KEYS = ['aud', 'exp', 'iat', 'iss', 'scope', 'sid', 'sub', 'ver'];
 const SORTED_DEFAULT_SCOPES = [...DEFAULT_SCOPES].sort();
 
 interface TokenBody {
@@ -102,7 +102,7 @@ describe('authentication and authorisation', () => {
   }
 
   describe('POST /auth/token', () => {
-    it('answers 200 with the token pair; the access token carries sub, iat, exp, scope, iss and aud', async () => {
+    it('answers 200 with the token pair; the access token carries sub, iat, exp, scope, iss, aud, sid and ver', async () => {
       const user = await signUp(t);
       const before = nowSeconds();
       const tokens = await loginOk(user.email, user.password);
@@ -126,6 +126,10 @@ describe('authentication and authorisation', () => {
       expect(payload.scope).toEqual(tokens.scope.split(' '));
       expect(payload.iss).toBe(t.config.jwt.issuer);
       expect(payload.aud).toBe(t.config.jwt.audience);
+      expect(payload.sid).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(payload.ver).toBe(0);
       // Signed with the app's key, HS256.
       expect(verifyAsApp(t, tokens.access_token).sub).toBe(user.id);
     });

@@ -251,7 +251,7 @@ describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', ()
         method: 'PUT',
         url: `/users/${user.id}`,
         headers: bearer(user.token),
-        payload: { email, name: 'After Put' },
+        payload: { email, name: 'After Put', current_password: user.password },
       });
       expect(ok<UserBody>(put)).toMatchObject({ name: 'After Put', email });
 
@@ -276,7 +276,10 @@ describe('cache-aside (the configured store: in process, or TEST_REDIS_URL)', ()
     it('PATCH /users/:id with a new password', async () => {
       const user = await signUp(t, { name: 'Password Changer' });
       const before = await cachedUser(user);
-      const patch = await patchUser(t, user.id, user.token, { password: 'a brand new passphrase' });
+      const patch = await patchUser(t, user.id, user.token, {
+        password: 'a brand new passphrase',
+        current_password: user.password,
+      });
       expect(patch.statusCode).toBe(200);
 
       const after = await expectUserAfterWrite(user.id, { name: 'Password Changer' });

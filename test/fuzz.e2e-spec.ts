@@ -71,9 +71,11 @@ describe('fuzzing every operation of the OpenAPI document', () => {
 
   it('covers the routes of API.md', () => {
     expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+      'DELETE /auth/sessions/{id}',
       'DELETE /posts/{id}',
       'DELETE /users/{id}',
       'GET /auth/me',
+      'GET /auth/sessions',
       'GET /health',
       'GET /metrics',
       'GET /posts',

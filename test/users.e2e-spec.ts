@@ -264,7 +264,7 @@ describe('users', () => {
           method: 'PUT',
           url: `/users/${user.id}`,
           headers: bearer(user.token),
-          payload: { email: `  ${email} `, name: 'Replaced' },
+          payload: { email: `  ${email} `, name: 'Replaced', current_password: user.password },
         }),
       );
 
@@ -311,7 +311,11 @@ describe('users', () => {
         method: 'PUT',
         url: `/users/${user.id}`,
         headers: bearer(user.token),
-        payload: { email: ` ${taken.email.toUpperCase()}`, name: 'Mine too' },
+        payload: {
+          email: ` ${taken.email.toUpperCase()}`,
+          name: 'Mine too',
+          current_password: user.password,
+        },
       });
 
       expectError(response, 409, 'CONFLICT');
@@ -372,7 +376,7 @@ describe('users', () => {
           method: 'PATCH',
           url: `/users/${user.id}`,
           headers: bearer(user.token),
-          payload: { email: `\t${email.toUpperCase()} ` },
+          payload: { email: `\t${email.toUpperCase()} `, current_password: user.password },
         }),
       );
       expect(updated.email).toBe(email);
@@ -386,7 +390,7 @@ describe('users', () => {
         method: 'PATCH',
         url: `/users/${user.id}`,
         headers: bearer(user.token),
-        payload: { password: newPassword },
+        payload: { password: newPassword, current_password: user.password },
       });
 
       expectUser(expectData<UserBody>(response), 'private');
@@ -428,7 +432,7 @@ describe('users', () => {
         method: 'PATCH',
         url: `/users/${user.id}`,
         headers: bearer(user.token),
-        payload: { email: taken.email.toUpperCase() },
+        payload: { email: taken.email.toUpperCase(), current_password: user.password },
       });
 
       expectError(response, 409, 'CONFLICT');

@@ -4,8 +4,6 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
-import { UpdateUserInput } from '../users/dto/update-user.input.dto.js';
-import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { PASSWORD_RESET_MAIL } from './account-mail.js';
 import { ACCOUNT_MAIL_WINDOW_SECONDS, AccountMailRateLimited } from './account-mail-rate-limit.js';
@@ -66,26 +64,11 @@ export class PasswordResetService {
     if (!redeemed) throw invalidAccountToken();
     const user = await this.users.findForLogin(redeemed.email);
     if (!user || user.id !== redeemed.userId) throw invalidAccountToken();
-    await this.changePasswordEndingSessions(user, password);
-    await this.tokens.spendAll(this.dataSource.manager, 'password_reset', user.id);
+    // The new password ends every session and access token (UsersService.changePassword); the
+    // account's other reset links die in the same transaction.
+    await this.users.changePassword(user.publicId, password, {
+      inTransaction: (manager, userId) => this.tokens.spendAll(manager, 'password_reset', userId),
+    });
     await this.users.markEmailVerified(user.id, redeemed.email);
-  }
-
-  /**
-   * The one place a reset changes a password: the users' own password update (hashing, version,
-   * cache), then every refresh token of the user revoked. When UsersService has one method that
-   * changes a password and revokes every session and access token, this becomes a call to it.
-   */
-  private async changePasswordEndingSessions(user: User, password: string): Promise<void> {
-    const self = { id: user.id, publicId: user.publicId, scopes: user.scopes };
-    await this.users.update(
-      user.publicId,
-      Object.assign(new UpdateUserInput(), { password }),
-      self,
-    );
-    await this.dataSource.query(
-      `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
-      [user.id],
-    );
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiDataResponse, ApiErrorResponses } from '../common/http/api-responses.decorator.js';
 import {
   ApiIfNoneMatch,
@@ -12,6 +12,7 @@ import { UserOutput } from '../users/dto/user.output.dto.js';
 import { presentUser, userEtag } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
+import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import { AuthService } from './auth.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { Authorize } from './decorators/authorize.decorator.js';
@@ -34,15 +35,22 @@ export class AuthController {
   @ApiOperation({
     summary: 'Log in',
     description:
-      'An access token and a refresh token for an email and password. Has its own, stricter rate limit (AUTH_RATE_LIMIT_MAX).',
+      'An access token and a refresh token for an email and password; starts a session (GET /auth/sessions). Has its own, stricter rate limit per client IP (AUTH_RATE_LIMIT_MAX), and a limit of failed logins per account whatever the address (AUTH_ACCOUNT_RATE_LIMIT_MAX): over either, 429.',
   })
   @Public()
   @AuthRateLimit()
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'Logged in')
   @ApiErrorResponses(400, 401, 413, 415, 422)
-  async login(@Body() input: TokenRequestInput): Promise<DataEnvelope<TokenOutput>> {
-    return envelope(await this.auth.login(input.email, input.password));
+  async login(
+    @Body() input: TokenRequestInput,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DataEnvelope<TokenOutput>> {
+    const origin = { userAgent: request.headers['user-agent'], ip: request.ip };
+    return envelope(
+      await answeringRetryAfter(reply, this.auth.login(input.email, input.password, origin)),
+    );
   }
 
   @Post('refresh')
@@ -60,7 +68,11 @@ export class AuthController {
   }
 
   @Post('logout')
-  @ApiOperation({ summary: 'Log out', description: "Revokes the refresh token's family." })
+  @ApiOperation({
+    summary: 'Log out',
+    description:
+      "Revokes the refresh token's session: the refresh token and the session's access tokens are refused from then on.",
+  })
   @Public()
   @HttpCode(204)
   @ApiNoContentResponse({ description: "The refresh token's family is revoked" })

@@ -4,8 +4,12 @@ export interface AuthenticatedUser {
   readonly id: number;
   /** Public id (the token's `sub`). */
   readonly publicId: string;
-  /** The token's granted scopes. */
+  /** The token's scopes that the user still holds (both, per request). */
   readonly scopes: readonly string[];
+  /** The user's current credential version. */
+  readonly credentialVersion: number;
+  /** The session of the calling token, if it names one. */
+  readonly sessionId?: string;
 }
 
 export const ADMIN_SCOPE = 'admin';

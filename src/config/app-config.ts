@@ -32,6 +32,10 @@ export interface AppConfig {
     readonly max: number;
     readonly windowSeconds: number;
     readonly authMax: number;
+    /** Failed logins per account email per window, whatever the client address. */
+    readonly accountMax: number;
+    /** Sign-ups per client IP per window. */
+    readonly signupMax: number;
   };
   readonly cacheTtlSeconds: number;
   /** Fastify trustProxy value; false trusts no proxy. */

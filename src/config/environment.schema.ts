@@ -177,6 +177,16 @@ export class EnvironmentSchema {
   @Transform(toInteger)
   @IsInt()
   @Min(1)
+  AUTH_ACCOUNT_RATE_LIMIT_MAX = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  SIGNUP_RATE_LIMIT_MAX = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
   CACHE_TTL_SECONDS = 3600;
 
   @IsOptional()
@@ -210,7 +220,7 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsString()
   @IsEmail()
-  @MaxLength(255)
+  @MaxLength(254)
   ADMIN_EMAIL?: string;
 
   @IsOptional()

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
           accessTokenTtlSeconds: 900,
           refreshTokenTtlSeconds: 2_592_000,
         },
-        rateLimit: { max: 100, windowSeconds: 60, authMax: 10 },
+        rateLimit: { max: 100, windowSeconds: 60, authMax: 10, accountMax: 10, signupMax: 10 },
         cacheTtlSeconds: 3600,
         trustProxy: false,
         bodyLimitBytes: 102_400,

@@ -74,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       max: schema.RATE_LIMIT_MAX,
       windowSeconds: schema.RATE_LIMIT_WINDOW_SECONDS,
       authMax: schema.AUTH_RATE_LIMIT_MAX,
+      accountMax: schema.AUTH_ACCOUNT_RATE_LIMIT_MAX,
+      signupMax: schema.SIGNUP_RATE_LIMIT_MAX,
     },
     cacheTtlSeconds: schema.CACHE_TTL_SECONDS,
     trustProxy: parseTrustProxy(schema.TRUST_PROXY),

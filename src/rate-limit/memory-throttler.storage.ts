@@ -17,6 +17,12 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
   private lastSweep = Date.now();
 
   increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const { hits, msLeft } = this.count(key, ttl);
+    return Promise.resolve(toRecord(hits, msLeft, limit));
+  }
+
+  /** Counts a hit in the window of `key` (`ttl` ms long): the hits so far and the time left. */
+  count(key: string, ttl: number): { hits: number; msLeft: number } {
     const now = Date.now();
     this.sweep(now, ttl);
     let window = this.windows.get(key);
@@ -25,7 +31,13 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
       this.windows.set(key, window);
     }
     window.hits += 1;
-    return Promise.resolve(toRecord(window.hits, window.resetAt - now, limit));
+    return { hits: window.hits, msLeft: window.resetAt - now };
+  }
+
+  /** Gives one hit of the current window back (a login attempt that turned out to succeed). */
+  decrement(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.resetAt > Date.now() && window.hits > 0) window.hits -= 1;
   }
 
   private sweep(now: number, ttl: number): void {

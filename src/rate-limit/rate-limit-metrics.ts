@@ -6,6 +6,7 @@ import { METRICS_REGISTRY } from '../observability/metrics-registry.js';
 export class RateLimitMetrics {
   private readonly rejections: Counter<'throttler'>;
   private readonly failOpen: Counter;
+  private readonly local: Counter<'throttler'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.rejections = new Counter({
@@ -19,6 +20,12 @@ export class RateLimitMetrics {
       help: 'Requests let through uncounted because the rate-limit store was unavailable',
       registers: [registry],
     });
+    this.local = new Counter({
+      name: 'rate_limit_local_fallback_total',
+      help: 'Requests counted in process memory because the rate-limit store was unavailable, by limit (auth, signup, account)',
+      labelNames: ['throttler'],
+      registers: [registry],
+    });
   }
 
   rejected(throttler: string): void {
@@ -27,5 +34,9 @@ export class RateLimitMetrics {
 
   failedOpen(): void {
     this.failOpen.inc();
+  }
+
+  countedLocally(throttler: string): void {
+    this.local.inc({ throttler });
   }
 }

@@ -1,26 +1,35 @@
-import { Global, Module } from '@nestjs/common';
+import { type ExecutionContext, Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
-import { AUTH_RATE_LIMITED } from './auth-rate-limit.decorator.js';
+import { AUTH_RATE_LIMITED, SIGNUP_RATE_LIMITED } from './auth-rate-limit.decorator.js';
+import { LoginAttempts } from './login-attempts.service.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { rateLimitKey } from './rate-limit-key.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
+/** Global: the metrics, and the per-account login limit the auth and users services use. */
 @Global()
 @Module({
-  providers: [RateLimitMetrics],
-  exports: [RateLimitMetrics],
+  providers: [RateLimitMetrics, LoginAttempts],
+  exports: [RateLimitMetrics, LoginAttempts],
 })
 class RateLimitMetricsModule {}
 
+const notMarkedWith =
+  (metadataKey: string) =>
+  (context: ExecutionContext): boolean =>
+    Reflect.getMetadata(metadataKey, context.getHandler()) !== true;
+
 /**
- * Two limits per client IP over the same window: `default` on every throttled route, and `auth`
- * on POST /auth/token as well. Counted in Redis when one is configured (one budget for all
- * instances), in process memory otherwise.
+ * Three limits per client IP over the same window: `default` on every throttled route, `auth`
+ * on POST /auth/token and `signup` on POST /users as well. Counted in Redis when one is
+ * configured (one budget for all instances), in process memory otherwise; with Redis failing, `auth`
+ * and `signup` count in process memory (redis-throttler.storage.ts). The per-account login
+ * limit is LoginAttempts.
  */
 @Module({
   imports: [
@@ -36,8 +45,13 @@ class RateLimitMetricsModule {}
               name: 'auth',
               limit: config.rateLimit.authMax,
               ttl,
-              skipIf: (context) =>
-                Reflect.getMetadata(AUTH_RATE_LIMITED, context.getHandler()) !== true,
+              skipIf: notMarkedWith(AUTH_RATE_LIMITED),
+            },
+            {
+              name: 'signup',
+              limit: config.rateLimit.signupMax,
+              ttl,
+              skipIf: notMarkedWith(SIGNUP_RATE_LIMITED),
             },
           ],
           // request.ip is the socket address, or the X-Forwarded-For client only behind TRUST_PROXY.

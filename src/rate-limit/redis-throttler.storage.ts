@@ -2,7 +2,11 @@ import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
-import { toRecord, type ThrottlerStorageRecord } from './memory-throttler.storage.js';
+import {
+  MemoryThrottlerStorage,
+  toRecord,
+  type ThrottlerStorageRecord,
+} from './memory-throttler.storage.js';
 import type { RateLimitMetrics } from './rate-limit-metrics.js';
 
 /** Count a hit and read the window's time left, atomically, so all instances share one budget. */
@@ -15,14 +19,23 @@ return {hits, left}
 `;
 
 /**
+ * The limits that guard credentials (logins, sign-ups): when Redis fails they are counted in
+ * this instance's memory instead, never let through. A budget per instance is looser than one
+ * for all, but bounded: password guessing must not become unlimited during a Redis outage.
+ */
+export const NEVER_FAIL_OPEN: ReadonlySet<string> = new Set(['auth', 'signup']);
+
+/**
  * Fixed-window counters in Redis, shared by every instance. Written here rather than taken from
  * @nest-lab/throttler-storage-redis, whose peers stop at Nest 11, which answers 500 when Redis is
  * down and which disconnects in onModuleDestroy, before the shutdown drain. When Redis fails or
- * is slow this store fails open: the request is allowed, logged and counted.
+ * is slow, the `default` limit fails open (the request is allowed, logged and counted), and the
+ * NEVER_FAIL_OPEN ones count in process memory.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
   private lastWarning = 0;
+  private readonly local = new MemoryThrottlerStorage();
 
   constructor(
     private readonly redis: RedisConnection,
@@ -30,7 +43,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly metrics: RateLimitMetrics,
   ) {}
 
-  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     try {
       const reply = await withTimeout(
         // One key per script, so in a Redis Cluster it runs on the node that owns the counter.
@@ -41,9 +60,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       const [hits, msLeft] = reply as [number, number];
       return toRecord(hits, msLeft, limit);
     } catch (error) {
-      this.metrics.failedOpen();
       this.redis.commandFailed(error as Error);
       this.warnOncePerWindow(error as Error, ttl);
+      if (NEVER_FAIL_OPEN.has(throttlerName)) {
+        this.metrics.countedLocally(throttlerName);
+        return this.local.increment(key, ttl, limit);
+      }
+      this.metrics.failedOpen();
       return toRecord(0, ttl, limit);
     }
   }
@@ -52,6 +75,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     const now = Date.now();
     if (now - this.lastWarning < ttl) return;
     this.lastWarning = now;
-    this.logger.warn(`rate limiting is failing open: ${error.message}`);
+    this.logger.warn(
+      `rate-limit store unavailable (the default limit fails open, the auth limits count per instance): ${error.message}`,
+    );
   }
 }

@@ -17,7 +17,7 @@ export class User {
   @Column({ name: 'public_id', type: 'uuid', default: () => 'gen_random_uuid()' })
   publicId!: string;
 
-  @Column({ type: 'varchar', length: 255 })
+  @Column({ type: 'varchar', length: 254 })
   email!: string;
 
   /** Whether the user has proved control of `email` (a verification or reset link). */
@@ -32,6 +32,13 @@ export class User {
 
   @Column({ type: 'text', array: true })
   scopes!: string[];
+
+  /**
+   * Incremented by every password change. Access tokens carry it (`ver`) and sessions record
+   * it, so a change ends every token and session from before it.
+   */
+  @Column({ name: 'credential_version', type: 'integer', default: 0 })
+  credentialVersion!: number;
 
   @VersionColumn()
   version!: number;

@@ -44,6 +44,8 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { SignupRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
+import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import {
   type DataEnvelope,
   envelope,
@@ -76,9 +78,10 @@ export class UsersController {
   @ApiOperation({
     summary: 'Sign up',
     description:
-      'Public. The new user gets the scopes users:read users:write posts:read posts:write.',
+      'Public. The new user gets the scopes users:read users:write posts:read posts:write. Has its own, stricter rate limit per client IP (SIGNUP_RATE_LIMIT_MAX).',
   })
   @Public()
+  @SignupRateLimit()
   @HttpCode(201)
   @ApiErrorResponse(
     409,
@@ -136,8 +139,16 @@ export class UsersController {
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Replace a user', description: 'Every mutable field is required.' })
+  @ApiOperation({
+    summary: 'Replace a user',
+    description:
+      'Every mutable field is required. Changing your own email needs current_password; an admin changing another user needs none.',
+  })
   @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
+  @ApiErrorResponse(
+    403,
+    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or current_password is wrong',
+  )
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
   @ApiIfMatch()
@@ -151,18 +162,20 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
-    return this.respond(await this.users.replace(id, input, versions), viewer, reply);
+    const user = await answeringRetryAfter(reply, this.users.replace(id, input, viewer, versions));
+    return this.respond(user, viewer, reply);
   }
 
   @Patch(':id')
   @ApiOperation({
     summary: 'Update a user',
-    description: 'Any of the fields; scopes only by an admin.',
+    description:
+      'Any of the fields; scopes only by an admin. Changing your own email or password needs current_password (an admin changing another user needs none). A new password revokes every session of the user and every access token issued before it.',
   })
   @ApiErrorResponse(409, 'CONFLICT: the email is already in use by another user')
   @ApiErrorResponse(
     403,
-    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes',
+    'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes; or current_password is wrong',
   )
   @Authorize({ scopes: ['users:write'], owner: 'user' })
   @ApiUuidParam()
@@ -177,7 +190,8 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataEnvelope<UserOutput>> {
     const versions = acceptedVersions(ifMatch, userEtagSubject(id, viewer));
-    return this.respond(await this.users.update(id, input, viewer, versions), viewer, reply);
+    const user = await answeringRetryAfter(reply, this.users.update(id, input, viewer, versions));
+    return this.respond(user, viewer, reply);
   }
 
   @Delete(':id')
@@ -213,7 +227,13 @@ export class UsersController {
 
 /** A sign-up's 201. The new user is the one who asked: they see their own email and scopes. */
 function createdUser(user: User): CreatedResponse & { body: DataEnvelope<UserOutput> } {
-  const self: AuthenticatedUser = { id: user.id, publicId: user.publicId, scopes: user.scopes };
+  // The new user is the one who asked: they see their own email and scopes.
+  const self: AuthenticatedUser = {
+    id: user.id,
+    publicId: user.publicId,
+    scopes: user.scopes,
+    credentialVersion: user.credentialVersion,
+  };
   return {
     body: envelope(presentUser(user, self)),
     location: `/users/${user.publicId}`,

@@ -18,6 +18,10 @@ import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { Post } from '../posts/post.entity.js';
+import { ValidationFailedException } from '../common/errors/validation-failed.exception.js';
+import { normaliseEmail } from '../common/validation/field-transforms.js';
+import { LoginAttempts } from '../rate-limit/login-attempts.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
 import { UpdateUserInput } from './dto/update-user.input.dto.js';
@@ -28,8 +32,11 @@ type UserChanges = Partial<
   Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes' | 'emailVerified'>
 >;
 
+/** Work to do inside the transaction of a user's write, given the user's internal id. */
+export type TransactionStep = (manager: EntityManager, userId: number) => Promise<void>;
+
 const LIVE_USER_COLUMNS =
-  'SELECT id, public_id, email, email_verified, name, scopes, version, created_at, updated_at';
+  'SELECT id, public_id, email, email_verified, name, scopes, credential_version, version, created_at, updated_at';
 
 interface LiveUserRow {
   id: number;
@@ -38,6 +45,7 @@ interface LiveUserRow {
   email_verified: boolean;
   name: string;
   scopes: string[];
+  credential_version: number;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -53,6 +61,8 @@ export class UsersService {
     private readonly cache: ResourceCache,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: MailOutbox,
+    private readonly sessions: SessionsService,
+    private readonly attempts: LoginAttempts,
   ) {}
 
   /**
@@ -70,6 +80,7 @@ export class UsersService {
       passwordHash: await this.passwords.hash(input.password),
       scopes,
       emailVerified: false,
+      credentialVersion: 0,
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
@@ -94,9 +105,12 @@ export class UsersService {
     return read;
   }
 
-  /** The internal id of a live user, or null: the per-request check behind every token. */
-  async findLiveId(publicId: string): Promise<number | null> {
-    return (await this.readCached(publicId))?.value.id ?? null;
+  /**
+   * A live user, or null: the per-request check behind every token (cached, and invalidated by
+   * every write, so scopes and the credential version are the current ones on every instance).
+   */
+  async findLive(publicId: string): Promise<User | null> {
+    return (await this.readCached(publicId))?.value ?? null;
   }
 
   /**
@@ -113,7 +127,18 @@ export class UsersService {
   }
 
   /** PUT. With `ifMatch` (the versions If-Match accepts), only a user at one of them changes. */
-  replace(publicId: string, input: ReplaceUserInput, ifMatch?: AcceptedVersions): Promise<User> {
+  async replace(
+    publicId: string,
+    input: ReplaceUserInput,
+    viewer: AuthenticatedUser,
+    ifMatch?: AcceptedVersions,
+  ): Promise<User> {
+    await this.checkCurrentPassword(
+      publicId,
+      viewer,
+      { email: input.email },
+      input.current_password,
+    );
     return this.applyChanges(publicId, { email: input.email, name: input.name }, ifMatch);
   }
 
@@ -127,6 +152,7 @@ export class UsersService {
     if (input.scopes !== undefined && !isAdmin(viewer)) {
       throw new ForbiddenException('Only admins may change scopes');
     }
+    await this.checkCurrentPassword(publicId, viewer, input, input.current_password);
     const changes: UserChanges = {};
     if (input.email !== undefined) changes.email = input.email;
     if (input.name !== undefined) changes.name = input.name;
@@ -134,6 +160,59 @@ export class UsersService {
     if (input.password !== undefined)
       changes.passwordHash = await this.passwords.hash(input.password);
     return this.applyChanges(publicId, changes, ifMatch);
+  }
+
+  /**
+   * Sets a user's password: for every route that does (PATCH /users/:id goes through the same
+   * applyChanges), and the one to call from a password reset. In one transaction with the new
+   * hash, the credential version moves on (every access token issued before now is refused:
+   * its `ver` no longer matches) and every session is revoked (every refresh token refused);
+   * after the commit the cached user and sessions are invalidated on every instance.
+   * `inTransaction` runs inside that transaction (e.g. to spend a reset token atomically).
+   */
+  async changePassword(
+    publicId: string,
+    password: string,
+    options: { ifMatch?: AcceptedVersions; inTransaction?: TransactionStep } = {},
+  ): Promise<User> {
+    const passwordHash = await this.passwords.hash(password);
+    return this.applyChanges(publicId, { passwordHash }, options.ifMatch, options.inTransaction);
+  }
+
+  /**
+   * Changing one's own email or password needs the current password: a stolen access token
+   * alone must not take the account over. Someone else's account is changed only by an admin
+   * (the owner guard has seen to that), who needs none. A PUT that keeps the email is no
+   * change. Wrong guesses count against the account's login limit.
+   */
+  private async checkCurrentPassword(
+    publicId: string,
+    viewer: AuthenticatedUser,
+    change: { email?: string; password?: string },
+    currentPassword: string | undefined,
+  ): Promise<void> {
+    if (change.email === undefined && change.password === undefined) return;
+    if (viewer.publicId.toLowerCase() !== publicId.toLowerCase()) return;
+    const [row] = await this.users.query<{ email: string; password_hash: string }[]>(
+      `SELECT email, password_hash FROM users WHERE public_id = $1 AND deleted_at IS NULL`,
+      [publicId],
+    );
+    if (!row) throw new NotFoundException('User not found');
+    const changesEmail = change.email !== undefined && change.email !== normaliseEmail(row.email);
+    if (change.password === undefined && !changesEmail) return;
+    if (currentPassword === undefined) {
+      throw new ValidationFailedException([
+        {
+          field: 'current_password',
+          message: 'current_password is required to change your own email or password',
+        },
+      ]);
+    }
+    const attempt = await this.attempts.begin(normaliseEmail(row.email));
+    if (!(await this.passwords.verify(row.password_hash, currentPassword))) {
+      throw new ForbiddenException('current_password is not your password');
+    }
+    await attempt.succeeded();
   }
 
   /**
@@ -191,12 +270,15 @@ export class UsersService {
    * holding the same If-Match exactly one matches the row: PostgreSQL re-evaluates the WHERE on
    * the row the first one committed, whose version has moved on. No row matched: 404 if the
    * user is gone, 412 if it is there at another version. The answer is the row as this statement
-   * left it (RETURNING), never a read after it that could show a later write.
+   * left it (RETURNING), never a read after it that could show a later write. A new password hash
+   * also moves the credential version on and revokes every session, in the same transaction
+   * (changePassword).
    */
   private async applyChanges(
     publicId: string,
     changes: UserChanges,
     ifMatch: AcceptedVersions,
+    inTransaction?: TransactionStep,
   ): Promise<User> {
     if (Object.keys(changes).length === 0) {
       // Nothing to write (an empty PATCH): the precondition still holds or fails.
@@ -206,26 +288,42 @@ export class UsersService {
       return user;
     }
     const { email } = changes;
-    const row =
-      email === undefined
-        ? await this.write(this.users.manager, publicId, changes, ifMatch)
-        : await this.dataSource.transaction((manager) =>
-            this.writeWithEmail(manager, publicId, { ...changes, email }, ifMatch),
-          );
-    if (!row) {
+    const changesPassword = changes.passwordHash !== undefined;
+    // An email change queues its verification mail, a password change revokes every session:
+    // both in the write's transaction. Any other change is the one statement.
+    const written =
+      email === undefined && !changesPassword && !inTransaction
+        ? await this.write(this.users.manager, publicId, changes, ifMatch).then(
+            (row) => row && { row, revoked: [] as string[] },
+          )
+        : await this.dataSource.transaction(async (manager) => {
+            const row =
+              email === undefined
+                ? await this.write(manager, publicId, changes, ifMatch)
+                : await this.writeWithEmail(manager, publicId, { ...changes, email }, ifMatch);
+            if (!row) return undefined;
+            const revoked = changesPassword ? await this.sessions.revokeAllOf(manager, row.id) : [];
+            await inTransaction?.(manager, row.id);
+            return { row, revoked };
+          });
+    if (!written) {
       if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
       throw new NotFoundException('User not found');
     }
-    await this.cache.invalidate([userKey(publicId)]);
+    await Promise.all([
+      this.cache.invalidate([userKey(publicId)]),
+      this.sessions.forget(written.revoked),
+    ]);
     if (email !== undefined) this.outbox.committed();
-    return userFromRow(row);
+    return userFromRow(written.row);
   }
 
   /**
    * The UPDATE of applyChanges(): the row as it left it, or undefined when no row matched.
    * One fixed statement; a field left out is NULL here and keeps its value (null is never a valid
    * value of these columns: validation refuses it). version and updated_at move on as TypeORM's
-   * update would move them. Soft-deleted users are never matched.
+   * update would move them; a new password hash moves the credential version on (every access
+   * token issued before it is refused). Soft-deleted users are never matched.
    */
   private async write(
     manager: EntityManager,
@@ -239,10 +337,12 @@ export class UsersService {
           SET email = COALESCE($2, email), name = COALESCE($3, name),
               password_hash = COALESCE($4, password_hash), scopes = COALESCE($5::text[], scopes),
               email_verified = COALESCE($7, email_verified),
+              credential_version = credential_version + CASE WHEN $4::text IS NULL THEN 0 ELSE 1 END,
               version = version + 1, updated_at = CURRENT_TIMESTAMP
         WHERE public_id = $1 AND deleted_at IS NULL
           AND ($6::integer[] IS NULL OR version = ANY($6::integer[]))
-    RETURNING id, public_id, email, email_verified, name, scopes, version, created_at, updated_at`,
+    RETURNING id, public_id, email, email_verified, name, scopes, credential_version, version,
+              created_at, updated_at`,
       [
         publicId,
         changes.email ?? null,
@@ -312,6 +412,7 @@ function userFromRow(row: LiveUserRow): User {
     emailVerified: row.email_verified,
     name: row.name,
     scopes: row.scopes,
+    credentialVersion: row.credential_version,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -10,7 +10,12 @@ import { createTestApp, TestApp } from './test-app.js';
  * Rate limits far above what one test file sends, so a suite about other behaviour never meets a
  * 429 (the rate-limit suite sets its own limits).
  */
-export const GENEROUS_LIMITS = { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' };
+export const GENEROUS_LIMITS = {
+  RATE_LIMIT_MAX: '100000',
+  AUTH_RATE_LIMIT_MAX: '100000',
+  AUTH_ACCOUNT_RATE_LIMIT_MAX: '100000',
+  SIGNUP_RATE_LIMIT_MAX: '100000',
+};
 
 export function createSuiteApp(env: Record<string, string> = {}): Promise<TestApp> {
   return createTestApp({ ...GENEROUS_LIMITS, ...env });

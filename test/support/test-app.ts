@@ -50,6 +50,8 @@ export async function createTestApp(
     AUTH_RATE_LIMIT_MAX: '1000000',
     // No mail is sent unless a test is about mail (then it sets SMTP_URL and turns this on).
     MAIL_WORKER_ENABLED: 'false',
+    AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+    SIGNUP_RATE_LIMIT_MAX: '1000000',
     ...env,
     DATABASE_URL: db.url,
   });

@@ -1,21 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
-import { NormaliseEmail } from '../../common/validation/field-transforms.js';
+import { EMAIL_MAX_LENGTH, NormaliseEmail } from '../../common/validation/field-transforms.js';
 import { STORABLE_TEXT_PATTERN, StorableText } from '../../common/validation/storable-text.js';
 import { DEMO_LOGIN } from '../../database/demo-data.js';
 
 export class TokenRequestInput {
   @ApiProperty({
-    maxLength: 255,
+    maxLength: EMAIL_MAX_LENGTH,
     pattern: STORABLE_TEXT_PATTERN,
     // The demo user of `npm run seed`: "Try it out" in Swagger UI logs in as is.
     example: DEMO_LOGIN.email,
-    description: 'Trimmed and lower-cased before lookup',
+    description: 'Trimmed, lower-cased and NFC-normalised before lookup',
   })
   @NormaliseEmail()
   @IsString()
   @StorableText()
-  @MaxLength(255)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email!: string;
 
   @ApiProperty({

@@ -9,7 +9,10 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger';
-import { AUTH_RATE_LIMITED } from '../../rate-limit/auth-rate-limit.decorator.js';
+import {
+  AUTH_RATE_LIMITED,
+  SIGNUP_RATE_LIMITED,
+} from '../../rate-limit/auth-rate-limit.decorator.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from '../errors/error-code.js';
 import { MAX_JSON_DEPTH } from './json-body-parser.js';
 
@@ -28,6 +31,8 @@ export interface RouteFacts {
   authLimited: boolean;
   /** False for the routes that answer without the database (/docs): no 503 then. */
   readsDatabase?: boolean;
+  /** Also counted against the SIGNUP_RATE_LIMIT_MAX budget (POST /users). */
+  signupLimited?: boolean;
   /** Headers of particular responses, from @ApiResponseHeader(). */
   responseHeaders: ResponseHeader[];
 }
@@ -84,6 +89,7 @@ export function routeFactsOf(app: INestApplication): Map<string, RouteFacts> {
         facts.set(operationIdFor(controller.name, name), {
           throttled: skip !== true,
           authLimited: Reflect.getMetadata(AUTH_RATE_LIMITED, handler) === true,
+          signupLimited: Reflect.getMetadata(SIGNUP_RATE_LIMITED, handler) === true,
           responseHeaders: (Reflect.getMetadata(RESPONSE_HEADERS, handler) ??
             []) as ResponseHeader[],
         });
@@ -161,6 +167,18 @@ const HEADERS: Readonly<Record<string, HeaderObject>> = {
     description: 'POST /auth/token only: seconds until its own window ends',
     schema: { type: 'integer', minimum: 0 },
   },
+  'X-RateLimit-Limit-signup': {
+    description: 'POST /users only: its own budget per window (SIGNUP_RATE_LIMIT_MAX)',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'X-RateLimit-Remaining-signup': {
+    description: 'POST /users only: sign-ups left in its own budget',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'X-RateLimit-Reset-signup': {
+    description: 'POST /users only: seconds until its own window ends',
+    schema: { type: 'integer', minimum: 0 },
+  },
   'Retry-After': {
     description: 'Seconds to wait before retrying',
     required: true,
@@ -174,6 +192,7 @@ const HEADERS: Readonly<Record<string, HeaderObject>> = {
 };
 const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 const AUTH_RATE_LIMIT_HEADERS = RATE_LIMIT_HEADERS.map((name) => `${name}-auth`);
+const SIGNUP_RATE_LIMIT_HEADERS = RATE_LIMIT_HEADERS.map((name) => `${name}-signup`);
 
 const headerRef = (name: string): ReferenceObject => ({ $ref: `#/components/headers/${name}` });
 
@@ -327,6 +346,8 @@ function addHeaders(response: ResponseObject, status: number, fact: RouteFacts):
     for (const name of RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
     if (fact.authLimited)
       for (const name of AUTH_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
+    if (fact.signupLimited)
+      for (const name of SIGNUP_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
   }
   if (status === 429 || status === 503) headers['Retry-After'] = headerRef('Retry-After');
   if (status === 401) headers['WWW-Authenticate'] = headerRef('WWW-Authenticate');

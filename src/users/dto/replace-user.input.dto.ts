@@ -1,4 +1,4 @@
-import { EmailField, NameField } from './user-fields.js';
+import { CurrentPasswordField, EmailField, NameField } from './user-fields.js';
 
 /** PUT: every mutable field is required. */
 export class ReplaceUserInput {
@@ -7,4 +7,7 @@ export class ReplaceUserInput {
 
   @NameField()
   name!: string;
+
+  @CurrentPasswordField()
+  current_password?: string;
 }

@@ -1,5 +1,11 @@
 import { Scope } from '../../auth/scopes.js';
-import { EmailField, NameField, PasswordField, ScopesField } from './user-fields.js';
+import {
+  CurrentPasswordField,
+  EmailField,
+  NameField,
+  PasswordField,
+  ScopesField,
+} from './user-fields.js';
 
 /** PATCH: any of the fields; `scopes` only by an admin. */
 export class UpdateUserInput {
@@ -14,4 +20,7 @@ export class UpdateUserInput {
 
   @ScopesField()
   scopes?: Scope[];
+
+  @CurrentPasswordField()
+  current_password?: string;
 }

@@ -1,7 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsEmail, IsIn, IsString, Length, MaxLength } from 'class-validator';
-import { NormaliseEmail, Trim } from '../../common/validation/field-transforms.js';
+import {
+  EMAIL_MAX_LENGTH,
+  NormaliseEmail,
+  Trim,
+} from '../../common/validation/field-transforms.js';
 import { OptionalField } from '../../common/validation/optional-field.js';
 import {
   STORABLE_TEXT_PATTERN,
@@ -16,16 +20,17 @@ export const EmailField = (options: { optional?: boolean } = {}): PropertyDecora
   applyDecorators(
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       format: 'email',
-      maxLength: 255,
+      maxLength: EMAIL_MAX_LENGTH,
       pattern: STORABLE_TEXT_PATTERN,
       example: 'ada@example.com',
-      description: 'Trimmed and lower-cased; unique among users that are not deleted',
+      description:
+        'Trimmed, lower-cased and NFC-normalised; unique among users that are not deleted',
     }),
     NormaliseEmail(),
     ...(options.optional ? [OptionalField()] : []),
     IsString(),
     StorableText(),
-    MaxLength(255),
+    MaxLength(EMAIL_MAX_LENGTH),
     IsEmail(),
   );
 
@@ -70,4 +75,23 @@ export const ScopesField = (): PropertyDecorator =>
     IsArray(),
     ArrayUnique(),
     IsIn(SCOPES, { each: true }),
+  );
+
+/**
+ * The caller's password, needed to change their own email or password (a stolen access token
+ * alone must not take the account over). Checked by the service, which knows whose account it
+ * is: an admin changing another user needs none.
+ */
+export const CurrentPasswordField = (): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({
+      minLength: 1,
+      maxLength: 128,
+      format: 'password',
+      description:
+        'Required to change your own email or password (missing: 422; wrong: 403); not needed by an admin changing another user',
+    }),
+    OptionalField(),
+    IsString(),
+    Length(1, 128),
   );

@@ -9,10 +9,13 @@ export class UserOutput {
   @ApiProperty({ example: 'Ada Lovelace' })
   name!: string;
 
+  // No `format: email`: that is RFC 5321's ASCII form, and addresses with a non-ASCII local part
+  // (RFC 6531, `café@example.com`) are accepted and shown as stored (NFC).
   @ApiPropertyOptional({
-    format: 'email',
+    maxLength: 254,
     example: 'ada@example.com',
-    description: 'Only for the user themself and admins',
+    description:
+      'Only for the user themself and admins; lower-case and NFC, may hold non-ASCII characters',
   })
   email?: string;
 

@@ -12,9 +12,12 @@ import { ResourceCache } from './resource-cache.service.js';
 class SharedStore {
   private readonly values = new Map<string, unknown>();
 
+  /** cache-manager's API for writes, and its Keyv store for reads, as ResourceCache uses them. */
   asCache(): Cache {
+    const getMany = (keys: string[]) =>
+      Promise.resolve(keys.map((key) => this.copy(this.values.get(key))));
     return {
-      mget: (keys: string[]) => Promise.resolve(keys.map((key) => this.copy(this.values.get(key)))),
+      stores: [{ getMany, get: (key: string) => Promise.resolve(this.copy(this.values.get(key))) }],
       set: (key: string, value: unknown) => {
         this.values.set(key, this.copy(value));
         return Promise.resolve(value);

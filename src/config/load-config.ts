@@ -30,19 +30,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings count as unset, as shells and compose files often produce them.
   const provided = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const schema = plainToInstance(EnvironmentSchema, provided, { exposeDefaultValues: true });
-  const problems = [
-    ...validateSync(schema, { whitelist: true, forbidUnknownValues: false }).map(describe),
-    ...crossVariableProblems(schema),
-  ];
-  let redis: RedisTarget | undefined;
-  try {
-    redis = redisTarget(schema, (message) => {
-      throw new ConfigError([message]);
-    });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
+  const invalid = validateSync(schema, { whitelist: true, forbidUnknownValues: false });
+  const problems = [...invalid.map(describe), ...crossVariableProblems(schema)];
+  const redis = redisOf(schema, invalid, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = schema.NODE_ENV === 'production';
@@ -115,6 +105,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function describe(error: ValidationError): string {
   const reasons = Object.values(error.constraints ?? {});
   return `Invalid environment variable ${error.property}: ${reasons.at(-1) ?? 'is invalid'}`;
+}
+
+/**
+ * The Redis settings taken together (which mode, credentials), once each of them is valid on its
+ * own, so that a variable is reported once. Adds what is wrong to `problems`.
+ */
+function redisOf(
+  schema: EnvironmentSchema,
+  invalid: ValidationError[],
+  problems: string[],
+): RedisTarget | undefined {
+  if (invalid.some((error) => error.property.startsWith('REDIS_'))) return undefined;
+  try {
+    return redisTarget(schema, (message) => {
+      throw new ConfigError([message]);
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
 }
 
 /** The rules that span variables, or depend on NODE_ENV. */

@@ -1,14 +1,24 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-/** A build of its own, so that tests never race `npm run build` over dist/. */
-const BUILD_DIR = join(ROOT, '.test-dist');
+/**
+ * Builds of their own, so that tests never race `npm run build` over dist/: one per state of
+ * the sources (.test-dist/<hash of src, migrations and the build config>), so that the test
+ * files that start real processes, running in parallel workers, compile once and never start
+ * a process from a build another worker is still writing.
+ */
+const BUILDS_DIR = join(ROOT, '.test-dist');
+const BUILD_DIR = join(BUILDS_DIR, sourceHash());
 
-/** Compiles the service as production runs it (tsc, tsconfig.build.json) into .test-dist/. */
+/** Compiles the service as production runs it (tsc, tsconfig.build.json), once per source state. */
 export async function buildService(): Promise<void> {
+  if (existsSync(BUILD_DIR)) return;
+  const scratch = `${BUILD_DIR}.${process.pid}.tmp`;
   await promisify(execFile)(
     process.execPath,
     [
@@ -16,12 +26,35 @@ export async function buildService(): Promise<void> {
       '-p',
       'tsconfig.build.json',
       '--outDir',
-      BUILD_DIR,
+      scratch,
       '--incremental',
       'false',
     ],
     { cwd: ROOT },
   );
+  // A directory appears whole with rename(); a worker that lost the race drops its own copy.
+  try {
+    renameSync(scratch, BUILD_DIR);
+  } catch {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (path.endsWith('.ts')) hash.update(path).update(readFileSync(join(ROOT, path)));
+    }
+  };
+  walk('src');
+  walk('migrations');
+  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json']) {
+    hash.update(readFileSync(join(ROOT, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 export interface RunningService {

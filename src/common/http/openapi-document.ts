@@ -336,13 +336,13 @@ function errorResponse(status: number, response: ResponseObject): ResponseObject
 /**
  * The headers of one response. The rate limiter is the first guard, so whatever a throttled route
  * answers after it carries the X-RateLimit counters (the document's description says so once);
- * they are listed on the success responses and the 429 only, where a client reads them: on every
+ * they are listed on the success (or redirect) responses and the 429 only, where a client reads them: on every
  * status they made one operation thousands of pixels tall in Swagger UI.
  */
 function addHeaders(response: ResponseObject, status: number, fact: RouteFacts): void {
   const headers: Record<string, HeaderObject | ReferenceObject> = { ...(response.headers ?? {}) };
   headers[REQUEST_ID_HEADER] = headerRef(REQUEST_ID_HEADER);
-  if (fact.throttled && ((status >= 200 && status < 300) || status === 429)) {
+  if (fact.throttled && ((status >= 200 && status < 400) || status === 429)) {
     for (const name of RATE_LIMIT_HEADERS) headers[name] = headerRef(name);
     if (fact.authLimited)
       for (const name of AUTH_RATE_LIMIT_HEADERS) headers[name] = headerRef(name);

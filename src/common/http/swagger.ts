@@ -34,11 +34,11 @@ export function buildOpenApiDocument(
         'Every response carries `X-Request-Id`. Every error is `{ "error": { "code", "message", ' +
         '"details"?, "request_id" } }`, with one `code` per status. Lists are newest first and ' +
         'answer `{ "data": [...], "meta": {...} }`.\n\n' +
-        'Rate limits: every route but the probes and this documentation is rate limited per ' +
+        'Rate limits: every route but the probes (/health, /ready, /metrics) is rate limited per ' +
         'client IP. Every answer given once the limiter has counted the request, whatever its ' +
         'status, carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` ' +
         '(POST /auth/token also the `-auth` ones of its stricter budget); they are listed on the ' +
-        'success and 429 responses only. Over the limit: 429 with `Retry-After`.',
+        'success (or redirect) and 429 responses only. Over the limit: 429 with `Retry-After`.',
     )
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')

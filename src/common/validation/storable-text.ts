@@ -28,12 +28,11 @@ export const StorableText = (): PropertyDecorator =>
 /**
  * A character that shows: not white space, not a control character, and not a default-ignorable
  * code point (zero-width spaces and joiners, the byte-order mark, word joiner, Hangul fillers...),
- * which render as nothing. A name or title made only of those would look empty.
+ * which render as nothing. A name or title made only of those would look empty. Unicode property
+ * escapes need the `u` flag, which OpenAPI 3.0 patterns lack: the document states this rule in
+ * the field's description and carries STORABLE_TEXT_PATTERN only.
  */
 const VISIBLE_CHARACTER = '[^\\p{White_Space}\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cs}]';
-
-/** STORABLE_TEXT_PATTERN with at least one visible character, for the OpenAPI document. */
-export const VISIBLE_STORABLE_TEXT_PATTERN = `^[^\\u0000\\p{Cs}]*${VISIBLE_CHARACTER}[^\\u0000\\p{Cs}]*$`;
 
 /**
  * Refuses text with no visible character (422). Put it after StorableText() and the length

@@ -5,7 +5,6 @@ import { OptionalField } from '../../common/validation/optional-field.js';
 import {
   STORABLE_TEXT_PATTERN,
   StorableText,
-  VISIBLE_STORABLE_TEXT_PATTERN,
   VisibleText,
 } from '../../common/validation/storable-text.js';
 
@@ -15,7 +14,7 @@ export const TitleField = (options: { optional?: boolean } = {}): PropertyDecora
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 200,
-      pattern: VISIBLE_STORABLE_TEXT_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'Notes on the Analytical Engine',
       description: 'Must contain a visible character',
     }),

@@ -10,7 +10,6 @@ import { OptionalField } from '../../common/validation/optional-field.js';
 import {
   STORABLE_TEXT_PATTERN,
   StorableText,
-  VISIBLE_STORABLE_TEXT_PATTERN,
   VisibleText,
 } from '../../common/validation/storable-text.js';
 import { SCOPES } from '../../auth/scopes.js';
@@ -39,7 +38,7 @@ export const NameField = (options: { optional?: boolean } = {}): PropertyDecorat
     (options.optional ? ApiPropertyOptional : ApiProperty)({
       minLength: 1,
       maxLength: 100,
-      pattern: VISIBLE_STORABLE_TEXT_PATTERN,
+      pattern: STORABLE_TEXT_PATTERN,
       example: 'Ada Lovelace',
       description: 'Trimmed; must contain a visible character',
     }),

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../observability/metrics-registry.js';
+import { withTimeout } from '../redis/with-timeout.js';
 import { MailOutbox } from './mail-outbox.service.js';
+
+/**
+ * Longest a scrape waits for the queue depth: a slow database or a busy pool must not hold
+ * /metrics (a scrape that hangs is a monitoring outage of its own).
+ */
+const DEPTH_TIMEOUT_MS = 250;
 
 /** The mail queue on /metrics: depth (read at scrape time), deliveries, failures, latency. */
 @Injectable()
@@ -17,8 +24,11 @@ export class MailMetrics {
       help: 'Mail messages queued and not yet finished (waiting, being sent or waiting for a retry)',
       registers: [registry],
       async collect() {
-        // The last known depth while the database cannot answer: a scrape must not fail.
-        lastDepth = await outbox.depth().catch(() => lastDepth);
+        // The last known depth while the database cannot answer in time: a scrape must not fail
+        // or wait.
+        lastDepth = await withTimeout(outbox.depth(), DEPTH_TIMEOUT_MS, 'mail queue depth').catch(
+          () => lastDepth,
+        );
         this.set(lastDepth);
       },
     });

@@ -51,6 +51,8 @@ describe('mail queue across service processes', () => {
       MAIL_POLL_INTERVAL_MS: '100',
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: '100000',
+      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+      SIGNUP_RATE_LIMIT_MAX: '1000000',
       ...env,
     });
     services.push(service);

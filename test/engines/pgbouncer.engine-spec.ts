@@ -62,6 +62,8 @@ describe('through PgBouncer in transaction mode', () => {
       DOCS_ENABLED: 'false',
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: '100000',
+      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+      SIGNUP_RATE_LIMIT_MAX: '1000000',
       SHUTDOWN_DRAIN_MS: '0',
       ...env,
     });

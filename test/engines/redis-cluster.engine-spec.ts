@@ -52,6 +52,8 @@ describe('Redis Cluster: three masters, two instances', () => {
       REDIS_KEY_PREFIX: PREFIX,
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
+      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+      SIGNUP_RATE_LIMIT_MAX: '1000000',
     };
     a = await startInstance('a', env);
     b = await startInstance('b', env);

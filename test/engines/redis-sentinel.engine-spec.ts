@@ -60,6 +60,8 @@ describe('Redis Sentinel: failovers during traffic', () => {
       REDIS_KEY_PREFIX: 'sentinel-engine',
       RATE_LIMIT_MAX: '100000',
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
+      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+      SIGNUP_RATE_LIMIT_MAX: '1000000',
     };
     a = await startInstance('a', env);
     b = await startInstance('b', env);

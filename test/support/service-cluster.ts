@@ -108,6 +108,8 @@ export class ServiceCluster {
       LOG_LEVEL: 'error',
       RATE_LIMIT_MAX: '1000000',
       AUTH_RATE_LIMIT_MAX: '1000000',
+      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
+      SIGNUP_RATE_LIMIT_MAX: '1000000',
       DOCS_ENABLED: 'false',
       ...shared,
       ...this.options.env,

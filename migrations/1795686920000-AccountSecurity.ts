@@ -15,7 +15,7 @@ export class AccountSecurity1795686920000 implements MigrationInterface {
     );
     // Sign-up has always refused addresses over 254 characters (IsEmail), so no row is longer.
     await queryRunner.query(`ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(254)`);
-    // Live emails to NFC, the form the API now stores and looks up. Where two live accounts
+    // Live emails to NFC, the form the API stores and looks up. Where two live accounts
     // share one NFC form (the duplicate the missing normalisation allowed), the oldest (or the
     // one already in NFC) gets it; the others keep their spelling, which no login can name any
     // more (input is normalised), for an operator to resolve: the unique index allows one.

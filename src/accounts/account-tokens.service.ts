@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 export type AccountTokenPurpose = 'verify_email' | 'password_reset';
+
+/** One answer for a link that is unknown, garbled, expired or used: it tells nothing of which. */
+export function invalidAccountToken(): BadRequestException {
+  return new BadRequestException('The link is invalid, expired or already used');
+}
 
 /** What a redeemed token proves: control of `email`, for the account `userId`. */
 export interface RedeemedToken {

@@ -7,9 +7,8 @@ import { InjectConfig } from '../config/inject-config.decorator.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { UsersService } from '../users/users.service.js';
 import { queueVerificationMail, VERIFY_EMAIL_MAIL } from './account-mail.js';
-import { ACCOUNT_MAIL_WINDOW_SECONDS, AccountMailRateLimited } from './account-mail-rate-limit.js';
-import { AccountTokens } from './account-tokens.service.js';
-import { invalidAccountToken } from './password-reset.service.js';
+import { limitAccountMail } from './account-mail-rate-limit.js';
+import { AccountTokens, invalidAccountToken } from './account-tokens.service.js';
 
 /** Proof of control of an address: the link mailed at sign-up, on an email change, or on request. */
 @Injectable()
@@ -34,13 +33,11 @@ export class EmailVerificationService {
   async resend(caller: AuthenticatedUser): Promise<void> {
     const user = (await this.users.findOne(caller.publicId)).value;
     const manager = this.dataSource.manager;
-    const window = ACCOUNT_MAIL_WINDOW_SECONDS;
-    const recent = await this.outbox.countRecent(manager, VERIFY_EMAIL_MAIL, user.email, window);
-    if (recent >= this.config.accounts.mailRateLimitMax) {
-      throw new AccountMailRateLimited(
-        await this.outbox.secondsUntilSlotFrees(VERIFY_EMAIL_MAIL, user.email, window),
-      );
-    }
+    await limitAccountMail(this.outbox, manager, {
+      kind: VERIFY_EMAIL_MAIL,
+      recipient: user.email,
+      max: this.config.accounts.mailRateLimitMax,
+    });
     if (user.emailVerified) return;
     await queueVerificationMail(this.outbox, manager, user);
     this.outbox.committed();

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
@@ -6,12 +6,8 @@ import { InjectConfig } from '../config/inject-config.decorator.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { UsersService } from '../users/users.service.js';
 import { PASSWORD_RESET_MAIL } from './account-mail.js';
-import { ACCOUNT_MAIL_WINDOW_SECONDS, AccountMailRateLimited } from './account-mail-rate-limit.js';
-import { AccountTokens } from './account-tokens.service.js';
-
-export function invalidAccountToken(): BadRequestException {
-  return new BadRequestException('The link is invalid, expired or already used');
-}
+import { limitAccountMail } from './account-mail-rate-limit.js';
+import { AccountTokens, invalidAccountToken } from './account-tokens.service.js';
 
 /** Forgotten passwords: a mailed single-use link, then a new password that ends every session. */
 @Injectable()
@@ -33,22 +29,11 @@ export class PasswordResetService {
    */
   async request(email: string): Promise<void> {
     const manager = this.dataSource.manager;
-    const max = this.config.accounts.mailRateLimitMax;
-    const recent = await this.outbox.countRecent(
-      manager,
-      PASSWORD_RESET_MAIL,
-      email,
-      ACCOUNT_MAIL_WINDOW_SECONDS,
-    );
-    if (recent >= max) {
-      throw new AccountMailRateLimited(
-        await this.outbox.secondsUntilSlotFrees(
-          PASSWORD_RESET_MAIL,
-          email,
-          ACCOUNT_MAIL_WINDOW_SECONDS,
-        ),
-      );
-    }
+    await limitAccountMail(this.outbox, manager, {
+      kind: PASSWORD_RESET_MAIL,
+      recipient: email,
+      max: this.config.accounts.mailRateLimitMax,
+    });
     await this.outbox.enqueue(manager, { kind: PASSWORD_RESET_MAIL, recipient: email });
     this.outbox.committed();
   }

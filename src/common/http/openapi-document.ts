@@ -133,6 +133,30 @@ const GENERIC_BODY = 'ErrorBodyDto';
 const EXAMPLE_REQUEST_ID = 'f1c2b3a4-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 
 const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** The counters of a route's budget of its own, beside the general one (suffixed headers). */
+function ownBudgetHeaders(
+  suffix: string,
+  route: string,
+  setting: string,
+  counted: string,
+): Record<string, HeaderObject> {
+  return {
+    [`X-RateLimit-Limit-${suffix}`]: {
+      description: `${route} only: its own budget per window (${setting})`,
+      schema: { type: 'integer', minimum: 0 },
+    },
+    [`X-RateLimit-Remaining-${suffix}`]: {
+      description: `${route} only: ${counted} left in its own budget`,
+      schema: { type: 'integer', minimum: 0 },
+    },
+    [`X-RateLimit-Reset-${suffix}`]: {
+      description: `${route} only: seconds until its own window ends`,
+      schema: { type: 'integer', minimum: 0 },
+    },
+  };
+}
+
 const HEADERS: Readonly<Record<string, HeaderObject>> = {
   [REQUEST_ID_HEADER]: {
     description:
@@ -155,30 +179,8 @@ const HEADERS: Readonly<Record<string, HeaderObject>> = {
     description: 'Seconds until the current window ends',
     schema: { type: 'integer', minimum: 0 },
   },
-  'X-RateLimit-Limit-auth': {
-    description: 'POST /auth/token only: its own budget per window (AUTH_RATE_LIMIT_MAX)',
-    schema: { type: 'integer', minimum: 0 },
-  },
-  'X-RateLimit-Remaining-auth': {
-    description: 'POST /auth/token only: requests left in its own budget',
-    schema: { type: 'integer', minimum: 0 },
-  },
-  'X-RateLimit-Reset-auth': {
-    description: 'POST /auth/token only: seconds until its own window ends',
-    schema: { type: 'integer', minimum: 0 },
-  },
-  'X-RateLimit-Limit-signup': {
-    description: 'POST /users only: its own budget per window (SIGNUP_RATE_LIMIT_MAX)',
-    schema: { type: 'integer', minimum: 0 },
-  },
-  'X-RateLimit-Remaining-signup': {
-    description: 'POST /users only: sign-ups left in its own budget',
-    schema: { type: 'integer', minimum: 0 },
-  },
-  'X-RateLimit-Reset-signup': {
-    description: 'POST /users only: seconds until its own window ends',
-    schema: { type: 'integer', minimum: 0 },
-  },
+  ...ownBudgetHeaders('auth', 'POST /auth/token', 'AUTH_RATE_LIMIT_MAX', 'requests'),
+  ...ownBudgetHeaders('signup', 'POST /users', 'SIGNUP_RATE_LIMIT_MAX', 'sign-ups'),
   'Retry-After': {
     description: 'Seconds to wait before retrying',
     required: true,

@@ -7,8 +7,8 @@ import { ResourceCache } from '../cache/resource-cache.service.js';
 import { isReadOnlyDatabase } from '../common/errors/database-error.js';
 import { normaliseEmail } from '../common/validation/field-transforms.js';
 import { PasswordService } from '../users/password.service.js';
-import { ADMIN_SCOPE } from './authenticated-user.js';
-import { DEFAULT_USER_SCOPES } from './scopes.js';
+import { ADMIN_SCOPE } from '../access/authenticated-user.js';
+import { DEFAULT_USER_SCOPES } from '../access/scopes.js';
 
 /**
  * With ADMIN_EMAIL and ADMIN_PASSWORD set, ensures at start that this user exists and holds

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from 
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
+import { Authorize } from '../access/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import {

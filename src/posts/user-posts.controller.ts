@@ -13,7 +13,7 @@ import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempo
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
+import { Authorize } from '../access/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';

@@ -16,10 +16,10 @@ import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempo
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { Authorize } from '../access/authorize.decorator.js';
+import { CurrentUser } from '../access/current-user.decorator.js';
+import { Public } from '../access/public.decorator.js';
 import { UuidParam, ApiUuidParam } from '../common/decorators/uuid-param.decorator.js';
 import {
   ApiErrorResponse,

@@ -7,8 +7,8 @@ import {
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { queueVerificationMail } from '../accounts/account-mail.js';
-import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
-import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
+import { AuthenticatedUser, isAdmin } from '../access/authenticated-user.js';
+import { DEFAULT_USER_SCOPES, Scope } from '../access/scopes.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorEnvelopeDto } from '../../common/errors/error-envelope.dto.js';
-import { Scope } from '../scopes.js';
+import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
+import { Scope } from './scopes.js';
 
 export const REQUIRED_SCOPES = 'auth:scopes';
 export const OWNED_RESOURCE = 'auth:owner';

@@ -7,10 +7,10 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { canonicalUuid } from '../../common/ids/canonical-uuid.js';
-import { PostsService } from '../../posts/posts.service.js';
-import { AuthenticatedUser, isAdmin } from '../authenticated-user.js';
-import { OWNED_RESOURCE, OwnedResource } from '../decorators/authorize.decorator.js';
+import { canonicalUuid } from '../common/ids/canonical-uuid.js';
+import { PostsService } from '../posts/posts.service.js';
+import { AuthenticatedUser, isAdmin } from './authenticated-user.js';
+import { OWNED_RESOURCE, OwnedResource } from './authorize.decorator.js';
 
 type OwnedRequest = FastifyRequest<{ Params: { id?: string } }> & { user?: AuthenticatedUser };
 

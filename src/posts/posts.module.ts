@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../users/user.entity.js';
 import { Post } from './post.entity.js';
 import { PostsController } from './posts.controller.js';
+import { PostOwnership } from './post-ownership.js';
 import { PostsService } from './posts.service.js';
 import { UserPostsController } from './user-posts.controller.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Post, User])],
   controllers: [PostsController, UserPostsController],
-  providers: [PostsService],
+  providers: [PostsService, PostOwnership],
   exports: [PostsService],
 })
 export class PostsModule {}

@@ -24,6 +24,7 @@ import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
 import type { Post as PostEntity } from './post.entity.js';
 import { postEtag, presentPost } from './post.presenter.js';
+import { UserOwnership } from '../users/user-ownership.js';
 import { PostsService } from './posts.service.js';
 import {
   type DataEnvelope,
@@ -56,7 +57,7 @@ export class UserPostsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a post', description: 'As the user in the path (or an admin).' })
-  @Authorize({ scopes: ['posts:write'], owner: 'user' })
+  @Authorize({ scopes: ['posts:write'], owner: UserOwnership })
   @HttpCode(201)
   @Idempotent<UserPostsController>((controller, publicId) => controller.replayCreated(publicId))
   @ApiUuidParam('id', "The author's public id")

@@ -4,12 +4,13 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
+import { UserOwnership } from './user-ownership.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), SessionsModule],
   controllers: [UsersController],
-  providers: [UsersService, PasswordService],
+  providers: [UsersService, PasswordService, UserOwnership],
   exports: [UsersService, PasswordService],
 })
 export class UsersModule {}

@@ -4,13 +4,14 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
+import { UserLifecycle } from './user-lifecycle.js';
 import { UserOwnership } from './user-ownership.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), SessionsModule],
   controllers: [UsersController],
-  providers: [UsersService, PasswordService, UserOwnership],
-  exports: [UsersService, PasswordService],
+  providers: [UsersService, PasswordService, UserOwnership, UserLifecycle],
+  exports: [UsersService, PasswordService, UserLifecycle],
 })
 export class UsersModule {}

@@ -8,7 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { loadConfig } from './config/load-config.js';
 import { DEMO_LOGIN_TEXT } from './database/demo-data.js';
 import { type ResolvedDatabase, resolveDatabase } from './database/resolve-database.js';
-import { demoDataExists } from './database/seed-through-services.js';
+import { demoDataExists } from './scripts/seed-through-services.js';
 import { installGracefulShutdown } from './health/graceful-shutdown.js';
 
 /** Starts the service: configuration, database, application, signals, listen. */

@@ -22,6 +22,8 @@ export class DatabaseModule {
             }
             return {
               ...typeOrmOptions(target, { poolMax: config.databasePoolMax }),
+              // Every feature module registers its own entities (TypeOrmModule.forFeature).
+              autoLoadEntities: true,
               // Fail fast at start instead of TypeORM's default of retrying for half a minute.
               retryAttempts: 0,
             };

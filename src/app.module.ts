@@ -3,7 +3,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { ResourceCacheModule } from './cache/cache.module.js';
+import { ResourceCacheModule } from './cache/resource-cache.module.js';
 import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -29,7 +29,7 @@ import { UsersModule } from './users/users.module.js';
 export interface AppModuleOptions {
   config: AppConfig;
   database: DatabaseTarget;
-  /** The application's pino logger (observability/logger.module.ts). */
+  /** The application's pino logger (observability/root-logger.ts). */
   logger: PinoInstance;
 }
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LAGGING_READS } from '../common/pagination/lagging-reads.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DATABASE_TARGET, DatabaseTarget } from './database-target.js';
 import { MigrationRunner } from './migration-runner.service.js';
@@ -30,8 +31,13 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_TARGET, useValue: target }, MigrationRunner, ReplicaReads],
-      exports: [DATABASE_TARGET, MigrationRunner, ReplicaReads],
+      providers: [
+        { provide: DATABASE_TARGET, useValue: target },
+        MigrationRunner,
+        ReplicaReads,
+        { provide: LAGGING_READS, useExisting: ReplicaReads },
+      ],
+      exports: [DATABASE_TARGET, MigrationRunner, ReplicaReads, LAGGING_READS],
     };
   }
 }

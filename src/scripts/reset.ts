@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { lockDataDir } from '../database/data-dir-lock.js';
 import { embeddedDataPath } from '../database/embedded-database.js';

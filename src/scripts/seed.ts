@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createApp } from '../app.factory.js';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { DataDirInUseError } from '../database/data-dir-lock.js';
 import { DEMO_LOGIN_TEXT, DEMO_PASSWORD, DEMO_USERS } from '../database/demo-data.js';

@@ -28,5 +28,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node directly (not npm) so that SIGTERM reaches the process and the graceful drain runs.
 # Migrations without starting the service (a Kubernetes Job, for instance):
-#   node node_modules/typeorm/cli.js migration:run -d dist/src/database/cli-data-source.js
+#   node node_modules/typeorm/cli.js migration:run -d dist/src/scripts/cli-data-source.js
 CMD ["node", "dist/src/main.js"]

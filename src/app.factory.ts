@@ -20,7 +20,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { withFrameworkChatterAtDebug } from './observability/framework-chatter.js';
-import { createRootLogger } from './observability/logger.module.js';
+import { createRootLogger } from './observability/root-logger.js';
 import { registerRequestLogging } from './observability/request-logging.js';
 import { outsideControllersRateLimit } from './rate-limit/outside-controllers.rate-limit.js';
 

@@ -3,14 +3,14 @@ import type { Logger as PinoInstance } from 'pino';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { ResourceCacheModule } from './cache/cache.module.js';
+import { ResourceCacheModule } from './cache/resource-cache.module.js';
 import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
-import { OwnerGuard } from './auth/guards/owner.guard.js';
-import { ScopesGuard } from './auth/guards/scopes.guard.js';
+import { OwnerGuard } from './access/owner.guard.js';
+import { ScopesGuard } from './access/scopes.guard.js';
 import { CommonModule } from './common/common.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
@@ -29,7 +29,7 @@ import { UsersModule } from './users/users.module.js';
 export interface AppModuleOptions {
   config: AppConfig;
   database: DatabaseTarget;
-  /** The application's pino logger (observability/logger.module.ts). */
+  /** The application's pino logger (observability/root-logger.ts). */
   logger: PinoInstance;
 }
 

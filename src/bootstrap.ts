@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
-import { StartupError } from './common/errors/startup-error.js';
+import { StartupError } from './config/startup-error.js';
 import type { AppConfig } from './config/app-config.js';
 import { loadConfig } from './config/load-config.js';
 import { DEMO_LOGIN_TEXT } from './database/demo-data.js';
 import { type ResolvedDatabase, resolveDatabase } from './database/resolve-database.js';
-import { demoDataExists } from './database/seed-through-services.js';
+import { demoDataExists } from './scripts/seed-through-services.js';
 import { installGracefulShutdown } from './health/graceful-shutdown.js';
 
 /** Starts the service: configuration, database, application, signals, listen. */

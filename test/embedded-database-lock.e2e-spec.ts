@@ -51,7 +51,7 @@ describe('one process per embedded database', () => {
   });
 
   it('seeds through the running service: the demo users can log in there, and a second seed skips them', async () => {
-    const seed = startService(env, 'src/database/seed.js');
+    const seed = startService(env, 'src/scripts/seed.js');
     expect(await seed.exited).toBe(0);
     const output = seed.stdout.join('');
     expect(output).toContain(`is held by the service at ${first.base}: seeding through its API`);
@@ -70,13 +70,13 @@ describe('one process per embedded database', () => {
     const body = (await posts.json()) as { data: unknown[] };
     expect(body.data).toHaveLength(15);
 
-    const again = startService(env, 'src/database/seed.js');
+    const again = startService(env, 'src/scripts/seed.js');
     expect(await again.exited).toBe(0);
     expect(again.stdout.join('')).toContain('exists:  ada@example.com');
   }, 180_000);
 
   it('refuses db:reset while the service holds the database, in one line', async () => {
-    const reset = startService(env, 'src/database/reset.js');
+    const reset = startService(env, 'src/scripts/reset.js');
     expect(await reset.exited).toBe(1);
     expect(lines(reset.stderr)).toEqual([
       `${dataDir} is in use by process ${first.process.child.pid}; stop it first`,
@@ -102,7 +102,7 @@ describe('one process per embedded database', () => {
       await restarted.stop();
     }
 
-    const reset = startService(env, 'src/database/reset.js');
+    const reset = startService(env, 'src/scripts/reset.js');
     expect(await reset.exited).toBe(0);
     first = await startReady(env);
     expect(

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { Authorize } from '../access/authorize.decorator.js';
+import { CurrentUser } from '../access/current-user.decorator.js';
+import { Public } from '../access/public.decorator.js';
 import {
   ApiDataResponse,
   ApiErrorResponse,

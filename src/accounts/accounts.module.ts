@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountMailComposers } from './account-mail.composers.js';
 import { AccountTokens } from './account-tokens.service.js';
@@ -8,7 +9,7 @@ import { PasswordResetService } from './password-reset.service.js';
 
 /** The account lifecycle around the credentials: password reset and email verification. */
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, MailModule],
   controllers: [AccountsController],
   providers: [AccountTokens, AccountMailComposers, PasswordResetService, EmailVerificationService],
 })

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
+import { UserLifecycle } from '../users/user-lifecycle.js';
 import { UsersService } from '../users/users.service.js';
 import { queueVerificationMail, VERIFY_EMAIL_MAIL } from './account-mail.js';
 import { limitAccountMail } from './account-mail-rate-limit.js';
@@ -12,14 +13,22 @@ import { AccountTokens, invalidAccountToken } from './account-tokens.service.js'
 
 /** Proof of control of an address: the link mailed at sign-up, on an email change, or on request. */
 @Injectable()
-export class EmailVerificationService {
+export class EmailVerificationService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
     private readonly outbox: MailOutbox,
     private readonly tokens: AccountTokens,
     private readonly users: UsersService,
+    private readonly lifecycle: UserLifecycle,
   ) {}
+
+  /** A new, unverified address (sign-up, email change) gets its link in the user's transaction. */
+  onModuleInit(): void {
+    this.lifecycle.register({
+      onEmailUnverified: (manager, user) => queueVerificationMail(this.outbox, manager, user),
+    });
+  }
 
   /** Spends the token and verifies the address it was sent to, if the account still has it. */
   async verify(token: string): Promise<void> {

@@ -8,7 +8,7 @@ import { InjectConfig } from '../config/inject-config.decorator.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenClaims } from './access-token-claims.js';
-import { AuthenticatedUser } from './authenticated-user.js';
+import { AuthenticatedUser } from '../access/authenticated-user.js';
 import { JWT_ALGORITHM } from './jwt-key.js';
 
 const INVALID = 'Invalid or missing access token';

@@ -7,8 +7,9 @@ import { ResourceCache } from '../cache/resource-cache.service.js';
 import { isReadOnlyDatabase } from '../common/errors/database-error.js';
 import { normaliseEmail } from '../common/validation/field-transforms.js';
 import { PasswordService } from '../users/password.service.js';
-import { ADMIN_SCOPE } from './authenticated-user.js';
-import { DEFAULT_USER_SCOPES } from './scopes.js';
+import { userCacheKey } from '../users/user-cache-key.js';
+import { ADMIN_SCOPE } from '../access/authenticated-user.js';
+import { DEFAULT_USER_SCOPES } from '../access/scopes.js';
 
 /**
  * With ADMIN_EMAIL and ADMIN_PASSWORD set, ensures at start that this user exists and holds
@@ -79,7 +80,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
         WHERE public_id = $1 AND NOT scopes @> $2::text[]`,
       [existing.public_id, scopes],
     );
-    await this.cache.invalidate([`user:${existing.public_id}`]);
+    await this.cache.invalidate([userCacheKey(existing.public_id)]);
     this.logger.log(`Admin user ${email} ensured`);
   }
 }

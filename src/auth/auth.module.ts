@@ -3,6 +3,8 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
+import { ResourceCacheModule } from '../cache/resource-cache.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
@@ -17,6 +19,8 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
   imports: [
     UsersModule,
     SessionsModule,
+    ResourceCacheModule,
+    RateLimitModule,
     TypeOrmModule.forFeature([RefreshToken]),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],

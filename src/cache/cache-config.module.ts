@@ -4,6 +4,7 @@ import { CacheModule } from '@nestjs/cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
+import { RedisModule } from '../redis/redis.module.js';
 
 /** Bound on in-process cache entries (least recently used are dropped first). */
 const MEMORY_CACHE_ENTRIES = 50_000;
@@ -95,7 +96,7 @@ function redisStores(redis: RedisConnection, config: AppConfig): Keyv[] {
  * throws on errors so that ResourceCache sees a failed invalidation instead of a silent no-op.
  */
 export const CacheConfigModule = CacheModule.registerAsync({
-  isGlobal: true,
+  imports: [RedisModule],
   inject: [APP_CONFIG, REDIS_CONNECTION],
   useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
     ttl: config.cacheTtlSeconds * 1000,

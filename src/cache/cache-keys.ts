@@ -1,3 +1,16 @@
+/**
+ * The cache key of one resource, `<kind>:<id>` (`user:<id>`, `post:<id>`, `session:<id>`): every
+ * key is built here and its kind read back here (resourceKindOf), so the two cannot drift.
+ */
+export function resourceKey(kind: string, id: string): string {
+  return `${kind}:${id}`;
+}
+
+/** The kind of a key resourceKey() built (`user` of `user:<id>`), e.g. for the metrics' label. */
+export function resourceKindOf(key: string): string {
+  return key.slice(0, key.indexOf(':'));
+}
+
 /** The Redis keys (before the namespace) of one cached resource. */
 export interface CacheKeys {
   /** The entry: the representation with the generation and epoch it was read under. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../observability/metrics-registry.js';
+import { resourceKindOf } from './cache-keys.js';
 
 /** Cache hits, misses and errors for /metrics, by resource kind (`user`, `post`). */
 @Injectable()
@@ -30,18 +31,14 @@ export class CacheMetrics {
   }
 
   hit(key: string): void {
-    this.hits.inc({ resource: kindOf(key) });
+    this.hits.inc({ resource: resourceKindOf(key) });
   }
 
   miss(key: string): void {
-    this.misses.inc({ resource: kindOf(key) });
+    this.misses.inc({ resource: resourceKindOf(key) });
   }
 
   error(): void {
     this.errors.inc();
   }
-}
-
-function kindOf(key: string): string {
-  return key.slice(0, key.indexOf(':'));
 }

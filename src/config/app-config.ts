@@ -1,4 +1,4 @@
-import type { RedisTarget } from '../redis/redis-target.js';
+import type { RedisTarget } from './redis-target.js';
 
 /** The validated, typed configuration the application reads; built once by loadConfig(). */
 export interface AppConfig {

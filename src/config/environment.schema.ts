@@ -14,7 +14,7 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
-import { HOST_PORT_LIST } from '../redis/redis-target.js';
+import { HOST_PORT_LIST } from './redis-target.js';
 import { isCorsOriginList, isTrustProxy } from './setting-formats.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {

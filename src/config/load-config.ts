@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { type ValidationError, validateSync } from 'class-validator';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from './startup-error.js';
 import { AppConfig } from './app-config.js';
 import { EnvironmentSchema } from './environment.schema.js';
-import type { RedisTarget } from '../redis/redis-target.js';
+import type { RedisTarget } from './redis-target.js';
 import { redisTarget } from './redis-settings.js';
 import { listItems } from './setting-formats.js';
 

@@ -1,4 +1,4 @@
-import { parseHostPortList, type RedisAuth, type RedisTarget } from '../redis/redis-target.js';
+import { parseHostPortList, type RedisAuth, type RedisTarget } from './redis-target.js';
 import type { EnvironmentSchema } from './environment.schema.js';
 
 const WAYS = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 
 /** Who holds a data directory: written beside the lock by its holder. */
 export interface DataDirHolder {

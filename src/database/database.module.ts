@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LAGGING_READS } from '../common/pagination/lagging-reads.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DATABASE_TARGET, DatabaseTarget } from './database-target.js';
 import { MigrationRunner } from './migration-runner.service.js';
@@ -22,14 +23,21 @@ export class DatabaseModule {
             }
             return {
               ...typeOrmOptions(target, { poolMax: config.databasePoolMax }),
+              // Every feature module registers its own entities (TypeOrmModule.forFeature).
+              autoLoadEntities: true,
               // Fail fast at start instead of TypeORM's default of retrying for half a minute.
               retryAttempts: 0,
             };
           },
         }),
       ],
-      providers: [{ provide: DATABASE_TARGET, useValue: target }, MigrationRunner, ReplicaReads],
-      exports: [DATABASE_TARGET, MigrationRunner, ReplicaReads],
+      providers: [
+        { provide: DATABASE_TARGET, useValue: target },
+        MigrationRunner,
+        ReplicaReads,
+        { provide: LAGGING_READS, useExisting: ReplicaReads },
+      ],
+      exports: [DATABASE_TARGET, MigrationRunner, ReplicaReads, LAGGING_READS],
     };
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, MigrationExecutor, type Migration } from 'typeorm';
 import { isLockNotAvailable } from '../common/errors/database-error.js';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
 import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
@@ -18,6 +19,8 @@ class Replica {
   constructor(
     readonly url: string,
     private readonly poolMax: number,
+    /** The primary's entities (the features registered them), for the same metadata. */
+    private readonly entities: DataSourceOptions['entities'],
   ) {}
 
   get available(): boolean {
@@ -48,6 +51,7 @@ class Replica {
         { url: this.url, embedded: false },
         { poolMax: this.poolMax, connectTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS },
       ),
+      entities: this.entities,
       // A standby is read-only: TypeORM must not try to create extensions there.
       installExtensions: false,
     } as DataSourceOptions);
@@ -73,9 +77,9 @@ export class ReplicaReads implements OnModuleDestroy {
   private readonly replicas: Replica[];
   private next = 0;
 
-  constructor(@InjectConfig() config: AppConfig) {
+  constructor(@InjectConfig() config: AppConfig, @InjectDataSource() primary: DataSource) {
     this.replicas = config.databaseReplicaUrls.map(
-      (url) => new Replica(url, config.databasePoolMax),
+      (url) => new Replica(url, config.databasePoolMax, primary.options.entities),
     );
   }
 

@@ -1,12 +1,12 @@
 import { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { RefreshToken } from '../auth/refresh-token.entity.js';
-import { Post } from '../posts/post.entity.js';
-import { User } from '../users/user.entity.js';
 import type { DatabaseTarget, PoolSettings } from './database-target.js';
 
-export const ENTITIES = [User, Post, RefreshToken];
-
+/**
+ * The connection options, without entities: the application loads each feature's from its
+ * TypeOrmModule.forFeature (autoLoadEntities, database.module.ts); the TypeORM CLI lists them
+ * (scripts/cli-data-source.ts).
+ */
 export function typeOrmOptions(
   { url, embedded }: DatabaseTarget,
   { poolMax, forMigrations = false, connectTimeoutMs = 3000 }: PoolSettings,
@@ -19,7 +19,6 @@ export function typeOrmOptions(
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

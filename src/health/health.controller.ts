@@ -1,7 +1,7 @@
 import { Controller, Get, HttpException, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Public } from '../access/public.decorator.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { ApiDataResponse } from '../common/http/api-responses.decorator.js';
 import { LivenessOutput, ReadinessOutput } from './dto/health.output.dto.js';

@@ -9,7 +9,7 @@ import {
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import { ValidationFailedException } from '../common/errors/validation-failed.exception.js';
 import { type CreatedReplay, IDEMPOTENT_REPLAY } from './created-replay.js';
 import { holdClaim } from './idempotency-context.js';

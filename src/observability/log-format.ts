@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { DestinationStream } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import type { AppConfig } from '../config/app-config.js';
 
 export type LogFormat = 'json' | 'pretty';

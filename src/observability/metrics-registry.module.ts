@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics-registry.js';
 
-@Global()
 @Module({
   providers: [{ provide: METRICS_REGISTRY, useFactory: createMetricsRegistry }],
   exports: [METRICS_REGISTRY],

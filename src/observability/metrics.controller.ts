@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Public } from '../access/public.decorator.js';
 import { METRICS_REGISTRY } from './metrics-registry.js';
 
 @ApiTags('health')

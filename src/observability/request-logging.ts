@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoInstance } from 'pino';
 import type { HttpMetrics } from './http-metrics.js';
-import { type LoggedRequest, logBindingsOf } from './logger.module.js';
+import { type LoggedRequest, logBindingsOf } from '../common/http/log-bindings.js';
 import { redactQuerySecrets } from './query-redaction.js';
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from 
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
+import { Authorize } from '../access/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import {
@@ -19,6 +19,7 @@ import { PostOutput } from './dto/post.output.dto.js';
 import { UpdatePostInput } from './dto/update-post.input.dto.js';
 import { Post } from './post.entity.js';
 import { postEtag, postEtagSubject, presentPost } from './post.presenter.js';
+import { PostOwnership } from './post-ownership.js';
 import { PostsService } from './posts.service.js';
 import {
   type DataEnvelope,
@@ -62,7 +63,7 @@ export class PostsController {
 
   @Put(':id')
   @ApiOperation({ summary: 'Replace a post', description: 'Both fields are required.' })
-  @Authorize({ scopes: ['posts:write'], owner: 'post' })
+  @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
   @ApiUuidParam()
   @ApiIfMatch()
   @ApiTaggedDataResponse(200, PostOutput, 'Replaced: the post as stored now')
@@ -79,7 +80,7 @@ export class PostsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a post', description: 'Any of the fields.' })
-  @Authorize({ scopes: ['posts:write'], owner: 'post' })
+  @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
   @ApiUuidParam()
   @ApiIfMatch()
   @ApiTaggedDataResponse(200, PostOutput, 'Updated: the post as stored now')
@@ -96,7 +97,7 @@ export class PostsController {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a post', description: 'Soft delete.' })
-  @Authorize({ scopes: ['posts:write'], owner: 'post' })
+  @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
   @HttpCode(204)
   @ApiUuidParam()
   @ApiIfMatch()

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException, PreconditionFailedException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
+import { resourceKey } from '../cache/cache-keys.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
@@ -134,6 +135,22 @@ export class PostsService {
     await this.cache.invalidate([postKey(publicId)]);
   }
 
+  /**
+   * Soft-deletes every live post of the author (internal id) in the caller's transaction: the
+   * user's deletion, which has locked the user row (see create()). Answers the cache keys of the
+   * deleted posts, to invalidate after the commit.
+   */
+  async softDeleteByAuthor(manager: EntityManager, authorId: number): Promise<string[]> {
+    const deleted = await manager
+      .createQueryBuilder()
+      .softDelete()
+      .from(Post)
+      .where('user_id = :userId AND deleted_at IS NULL', { userId: authorId })
+      .returning('public_id')
+      .execute();
+    return (deleted.raw as { public_id: string }[]).map((post) => postKey(post.public_id));
+  }
+
   /** Why a write matched no row: the post is gone (404), or at another version (412). */
   private async missingOrChanged(
     publicId: string,
@@ -193,7 +210,7 @@ function postChanged(): PreconditionFailedException {
 }
 
 function postKey(publicId: string): string {
-  return `post:${publicId}`;
+  return resourceKey('post', publicId);
 }
 
 /** Cached posts come back as plain data (dates as strings, from Redis): make them entities again. */

@@ -13,7 +13,7 @@ import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempo
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
+import { Authorize } from '../access/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';
@@ -24,6 +24,7 @@ import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
 import type { Post as PostEntity } from './post.entity.js';
 import { postEtag, presentPost } from './post.presenter.js';
+import { UserOwnership } from '../users/user-ownership.js';
 import { PostsService } from './posts.service.js';
 import {
   type DataEnvelope,
@@ -56,7 +57,7 @@ export class UserPostsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a post', description: 'As the user in the path (or an admin).' })
-  @Authorize({ scopes: ['posts:write'], owner: 'user' })
+  @Authorize({ scopes: ['posts:write'], owner: UserOwnership })
   @HttpCode(201)
   @Idempotent<UserPostsController>((controller, publicId) => controller.replayCreated(publicId))
   @ApiUuidParam('id', "The author's public id")

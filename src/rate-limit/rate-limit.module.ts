@@ -1,9 +1,11 @@
-import { type ExecutionContext, Global, Module } from '@nestjs/common';
+import { type ExecutionContext, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
+import { MetricsRegistryModule } from '../observability/metrics-registry.module.js';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { AUTH_RATE_LIMITED, SIGNUP_RATE_LIMITED } from './auth-rate-limit.decorator.js';
 import { LoginAttempts } from './login-attempts.service.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
@@ -11,9 +13,9 @@ import { rateLimitKey } from './rate-limit-key.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
-/** Global: the metrics, and the per-account login limit the auth and users services use. */
-@Global()
+/** The metrics, and the per-account login limit the auth and users services use. */
 @Module({
+  imports: [RedisModule, MetricsRegistryModule],
   providers: [RateLimitMetrics, LoginAttempts],
   exports: [RateLimitMetrics, LoginAttempts],
 })
@@ -35,6 +37,7 @@ const notMarkedWith =
   imports: [
     RateLimitMetricsModule,
     ThrottlerModule.forRootAsync({
+      imports: [RedisModule, RateLimitMetricsModule],
       inject: [APP_CONFIG, REDIS_CONNECTION, RateLimitMetrics],
       useFactory: (config: AppConfig, redis: RedisConnection | null, metrics: RateLimitMetrics) => {
         const ttl = config.rateLimit.windowSeconds * 1000;

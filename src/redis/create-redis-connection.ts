@@ -3,7 +3,7 @@ import {
   type RedisConnection,
   StandaloneConnection,
 } from './redis-connection.js';
-import type { RedisTarget } from './redis-target.js';
+import type { RedisTarget } from '../config/redis-target.js';
 import { SentinelConnection } from './sentinel-connection.js';
 
 /** The connection for the configured mode (not connected yet). */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createClient, createCluster, type RedisClientOptions } from '@keyv/redis';
-import type { RedisAuth, RedisMode, RedisNode } from './redis-target.js';
+import type { RedisAuth, RedisMode, RedisNode } from '../config/redis-target.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from './with-timeout.js';
 
 /** A client for one server, with the default commands and RESP2. */

@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import { createRedisConnection } from './create-redis-connection.js';
@@ -15,7 +15,6 @@ export function missingRedisWarning(config: Pick<AppConfig, 'nodeEnv' | 'redis'>
   return 'No Redis configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): the cache and the rate limits are per instance; run only one instance like this';
 }
 
-@Global()
 @Module({
   providers: [
     {

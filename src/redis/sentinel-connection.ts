@@ -6,7 +6,7 @@ import {
   type RedisStatus,
   roleOf,
 } from './redis-connection.js';
-import type { RedisAuth, RedisNode } from './redis-target.js';
+import type { RedisAuth, RedisNode } from '../config/redis-target.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from './with-timeout.js';
 
 /** How often every instance asks the Sentinels which server is the master. */

@@ -7,9 +7,9 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { Authorize } from '../access/authorize.decorator.js';
+import { CurrentUser } from '../access/current-user.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses } from '../common/http/api-responses.decorator.js';
 import { type DataEnvelope, envelope } from '../common/http/envelope.js';

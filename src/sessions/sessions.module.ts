@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResourceCacheModule } from '../cache/resource-cache.module.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -8,6 +9,7 @@ import { SessionsService } from './sessions.service.js';
  * session) and auth can both use it.
  */
 @Module({
+  imports: [ResourceCacheModule],
   controllers: [SessionsController],
   providers: [SessionsService],
   exports: [SessionsService],

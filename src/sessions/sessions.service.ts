@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { resourceKey } from '../cache/cache-keys.js';
 import { ResourceCache } from '../cache/resource-cache.service.js';
 
 /** Where a login came from, as recorded on its session. */
@@ -172,7 +173,7 @@ export class SessionsService {
 }
 
 function sessionKey(id: string): string {
-  return `session:${id.toLowerCase()}`;
+  return resourceKey('session', id.toLowerCase());
 }
 
 /**

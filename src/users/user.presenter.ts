@@ -1,4 +1,4 @@
-import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
+import { AuthenticatedUser, isAdmin } from '../access/authenticated-user.js';
 import { EtagSubject, formatEtag } from '../common/http/etag.js';
 import { UserOutput } from './dto/user.output.dto.js';
 import { User } from './user.entity.js';

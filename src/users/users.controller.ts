@@ -16,10 +16,10 @@ import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempo
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authorize } from '../auth/decorators/authorize.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { Authorize } from '../access/authorize.decorator.js';
+import { CurrentUser } from '../access/current-user.decorator.js';
+import { Public } from '../access/public.decorator.js';
 import { UuidParam, ApiUuidParam } from '../common/decorators/uuid-param.decorator.js';
 import {
   ApiErrorResponse,
@@ -44,6 +44,7 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { UserOwnership } from './user-ownership.js';
 import { SignupRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import {
@@ -149,7 +150,7 @@ export class UsersController {
     403,
     'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or current_password is wrong',
   )
-  @Authorize({ scopes: ['users:write'], owner: 'user' })
+  @Authorize({ scopes: ['users:write'], owner: UserOwnership })
   @ApiUuidParam()
   @ApiIfMatch()
   @ApiTaggedDataResponse(200, UserOutput, 'Replaced: the user as stored now')
@@ -177,7 +178,7 @@ export class UsersController {
     403,
     'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes; or current_password is wrong',
   )
-  @Authorize({ scopes: ['users:write'], owner: 'user' })
+  @Authorize({ scopes: ['users:write'], owner: UserOwnership })
   @ApiUuidParam()
   @ApiIfMatch()
   @ApiTaggedDataResponse(200, UserOutput, 'Updated: the user as stored now')
@@ -200,7 +201,7 @@ export class UsersController {
     description:
       'Soft delete of the user and their posts, in one transaction; their tokens are refused from then on.',
   })
-  @Authorize({ scopes: ['users:write'], owner: 'user' })
+  @Authorize({ scopes: ['users:write'], owner: UserOwnership })
   @HttpCode(204)
   @ApiUuidParam()
   @ApiIfMatch()

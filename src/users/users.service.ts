@@ -6,9 +6,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { queueVerificationMail } from '../accounts/account-mail.js';
-import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
-import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
+import { AuthenticatedUser, isAdmin } from '../access/authenticated-user.js';
+import { DEFAULT_USER_SCOPES, Scope } from '../access/scopes.js';
 import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
@@ -17,7 +16,6 @@ import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
-import { Post } from '../posts/post.entity.js';
 import { ValidationFailedException } from '../common/errors/validation-failed.exception.js';
 import { normaliseEmail } from '../common/validation/field-transforms.js';
 import { LoginAttempts } from '../rate-limit/login-attempts.service.js';
@@ -26,7 +24,9 @@ import { CreateUserInput } from './dto/create-user.input.dto.js';
 import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
 import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { PasswordService } from './password.service.js';
+import { userCacheKey } from './user-cache-key.js';
 import { User } from './user.entity.js';
+import { UserLifecycle } from './user-lifecycle.js';
 
 type UserChanges = Partial<
   Pick<User, 'email' | 'name' | 'passwordHash' | 'scopes' | 'emailVerified'>
@@ -63,6 +63,7 @@ export class UsersService {
     private readonly outbox: MailOutbox,
     private readonly sessions: SessionsService,
     private readonly attempts: LoginAttempts,
+    private readonly lifecycle: UserLifecycle,
   ) {}
 
   /**
@@ -85,7 +86,7 @@ export class UsersService {
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(User, user); // fills id, public id, version and timestamps (RETURNING)
       await this.idempotency.linkCreated(manager, claim, user.publicId);
-      await queueVerificationMail(this.outbox, manager, user);
+      await this.lifecycle.emailUnverified(manager, user);
     });
     this.outbox.committed();
     return user;
@@ -216,14 +217,15 @@ export class UsersService {
   }
 
   /**
-   * Soft-deletes the user and their posts in one transaction. The user row is locked first, so a
-   * post being created for this user at the same moment (which locks the row FOR SHARE) either
-   * commits before and is deleted here, or waits and then finds the user gone. With `ifMatch`,
+   * Soft-deletes the user and what the features own of theirs (their posts: UserLifecycle) in
+   * one transaction. The user row is locked first, so a post being created for this user at the
+   * same moment (which locks the row FOR SHARE) either commits before and is deleted here, or
+   * waits and then finds the user gone. With `ifMatch`,
    * the version is checked on the locked row, so no write can come between the check and the
    * deletion; a mismatch rolls back having changed nothing.
    */
   async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
-    const deletedPosts = await this.dataSource.transaction(async (manager) => {
+    const cascaded = await this.dataSource.transaction(async (manager) => {
       const user = await manager
         .createQueryBuilder(User, 'user')
         .select(['user.id', 'user.version'])
@@ -232,20 +234,11 @@ export class UsersService {
         .getOne();
       if (!user) throw new NotFoundException('User not found');
       if (!versionAccepted(ifMatch, user.version)) throw userChanged();
-      const deletedPosts = await manager
-        .createQueryBuilder()
-        .softDelete()
-        .from(Post)
-        .where('user_id = :userId AND deleted_at IS NULL', { userId: user.id })
-        .returning('public_id')
-        .execute();
+      const keys = await this.lifecycle.userDeleted(manager, user.id);
       await manager.softDelete(User, { id: user.id });
-      return deletedPosts.raw as { public_id: string }[];
+      return keys;
     });
-    await this.cache.invalidate([
-      userKey(publicId),
-      ...deletedPosts.map((post) => `post:${post.public_id}`),
-    ]);
+    await this.cache.invalidate([userCacheKey(publicId), ...cascaded]);
   }
 
   /**
@@ -261,7 +254,7 @@ export class UsersService {
       [userId, email],
     );
     if (rows.length === 0) return false;
-    await this.cache.invalidate([userKey(rows[0].public_id)]);
+    await this.cache.invalidate([userCacheKey(rows[0].public_id)]);
     return true;
   }
 
@@ -311,7 +304,7 @@ export class UsersService {
       throw new NotFoundException('User not found');
     }
     await Promise.all([
-      this.cache.invalidate([userKey(publicId)]),
+      this.cache.invalidate([userCacheKey(publicId)]),
       this.sessions.forget(written.revoked),
     ]);
     if (email !== undefined) this.outbox.committed();
@@ -380,13 +373,13 @@ export class UsersService {
       ifMatch,
     );
     if (row && changed) {
-      await queueVerificationMail(this.outbox, manager, { id: current.id, email: changes.email });
+      await this.lifecycle.emailUnverified(manager, { id: current.id, email: changes.email });
     }
     return row;
   }
 
   private readCached(publicId: string): Promise<CacheRead<User> | null> {
-    return this.cache.read(userKey(publicId), () => this.loadLive(publicId), hydrateUser);
+    return this.cache.read(userCacheKey(publicId), () => this.loadLive(publicId), hydrateUser);
   }
 
   /**
@@ -422,10 +415,6 @@ function userFromRow(row: LiveUserRow): User {
 
 function userChanged(): PreconditionFailedException {
   return new PreconditionFailedException('The user has changed: If-Match does not match its ETag');
-}
-
-function userKey(publicId: string): string {
-  return `user:${publicId}`;
 }
 
 /** Cached users come back as plain data (dates as strings, from Redis): make them entities again. */

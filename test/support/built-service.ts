@@ -66,7 +66,7 @@ export interface RunningService {
 
 /**
  * Starts the built service as a child process with exactly `env` (plus PATH); `entry` names
- * another compiled command instead (e.g. 'src/database/seed.js').
+ * another compiled command instead (e.g. 'src/scripts/seed.js').
  */
 export function startService(env: Record<string, string>, entry = 'src/main.js'): RunningService {
   const child = spawn(process.execPath, [join(BUILD_DIR, entry)], {

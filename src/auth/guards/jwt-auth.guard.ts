@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AccessTokenVerifier } from '../access-token.verifier.js';
-import { AuthenticatedUser } from '../authenticated-user.js';
-import { IS_PUBLIC } from '../decorators/public.decorator.js';
+import { AuthenticatedUser } from '../../access/authenticated-user.js';
+import { IS_PUBLIC } from '../../access/public.decorator.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 

@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type LoggedRequest, logBindingsOf } from '../../observability/logger.module.js';
+import { type LoggedRequest, logBindingsOf } from '../http/log-bindings.js';
 import { isUniqueViolation, retryableDatabaseError } from './database-error.js';
 import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from './error-code.js';
 import { ErrorEnvelope } from './error-envelope.js';

@@ -1,8 +1,8 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { ObjectLiteral, type QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { InjectConfig } from '../../config/inject-config.decorator.js';
-import { ReplicaReads } from '../../database/replica-reads.service.js';
+import { LAGGING_READS, type LaggingReads } from './lagging-reads.js';
 import { ValidationFailedException } from '../errors/validation-failed.exception.js';
 import { CursorCodec } from './cursor-codec.js';
 import { Page, PageMeta } from './page.js';
@@ -33,7 +33,7 @@ export class PaginationService {
   constructor(
     private readonly cursors: CursorCodec,
     @InjectConfig() private readonly config: AppConfig,
-    private readonly replicas: ReplicaReads,
+    @Inject(LAGGING_READS) private readonly replicas: LaggingReads,
   ) {}
 
   async paginate<T extends { id: number }>(

@@ -1,4 +1,4 @@
-import { Scope } from '../../auth/scopes.js';
+import { Scope } from '../../access/scopes.js';
 import {
   CurrentPasswordField,
   EmailField,

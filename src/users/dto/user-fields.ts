@@ -12,7 +12,7 @@ import {
   StorableText,
   VisibleText,
 } from '../../common/validation/storable-text.js';
-import { SCOPES } from '../../auth/scopes.js';
+import { SCOPES } from '../../access/scopes.js';
 
 /** Field decorators joining validation, normalisation and OpenAPI metadata, one per user field. */
 export const EmailField = (options: { optional?: boolean } = {}): PropertyDecorator =>

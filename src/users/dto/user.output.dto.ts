@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SCOPES } from '../../auth/scopes.js';
+import { SCOPES } from '../../access/scopes.js';
 
 /** A user as the API shows it; `email` and `scopes` only to the user themself and admins. */
 export class UserOutput {

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createApp } from '../../app.factory.js';
-import { loadConfig } from '../../config/load-config.js';
-import { startEmbeddedDatabase } from '../../database/embedded-database.js';
-import { buildOpenApiDocument } from './swagger.js';
+import { createApp } from '../app.factory.js';
+import { loadConfig } from '../config/load-config.js';
+import { startEmbeddedDatabase } from '../database/embedded-database.js';
+import { buildOpenApiDocument } from '../common/http/swagger.js';
 
 /**
  * `node write-openapi.js FILE`: writes the OpenAPI document /docs-json serves to FILE (for

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
-import { createRootLogger } from './logger.module.js';
+import { createRootLogger } from './root-logger.js';
 
 /** Keeps every line the logger writes, parsed. */
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatedUser } from '../authenticated-user.js';
+import { AuthenticatedUser } from './authenticated-user.js';
 
 /** The authenticated caller (undefined on public routes called without a token). */
 export const CurrentUser = createParamDecorator(

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createApp } from '../app.factory.js';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { DataDirInUseError } from './data-dir-lock.js';
-import { DEMO_LOGIN_TEXT, DEMO_PASSWORD, DEMO_USERS } from './demo-data.js';
-import { resolveDatabase } from './resolve-database.js';
+import { DataDirInUseError } from '../database/data-dir-lock.js';
+import { DEMO_LOGIN_TEXT, DEMO_PASSWORD, DEMO_USERS } from '../database/demo-data.js';
+import { resolveDatabase } from '../database/resolve-database.js';
 import { seedThroughHttp } from './seed-through-http.js';
 import { seedThroughServices } from './seed-through-services.js';
 
@@ -41,7 +41,7 @@ async function seed(): Promise<void> {
   console.log(`\nLog in with POST /auth/token as ${DEMO_LOGIN_TEXT}`);
 }
 
-/** Run as a command (node dist/src/database/seed.js), not when imported for its exports. */
+/** Run as a command (node dist/src/scripts/seed.js), not when imported for its exports. */
 const isEntryPoint =
   process.argv[1] !== undefined &&
   import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;

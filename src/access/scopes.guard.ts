@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatedUser } from '../authenticated-user.js';
-import { REQUIRED_SCOPES } from '../decorators/authorize.decorator.js';
+import { AuthenticatedUser } from './authenticated-user.js';
+import { REQUIRED_SCOPES } from './authorize.decorator.js';
 
 /** Global: the token must carry every scope the route names (exact string matches). */
 @Injectable()

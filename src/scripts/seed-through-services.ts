@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PostsService } from '../posts/posts.service.js';
 import { UsersService } from '../users/users.service.js';
-import { DEMO_PASSWORD, DEMO_USERS, demoPostsOf } from './demo-data.js';
+import { DEMO_PASSWORD, DEMO_USERS, demoPostsOf } from '../database/demo-data.js';
 
 /**
  * Adds the demo users and posts through the services (so passwords are hashed and rules hold),

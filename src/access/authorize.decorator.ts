@@ -1,19 +1,17 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorEnvelopeDto } from '../../common/errors/error-envelope.dto.js';
-import { Scope } from '../scopes.js';
+import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
+import type { OwnershipRuleType } from './ownership-rule.js';
+import { Scope } from './scopes.js';
 
 export const REQUIRED_SCOPES = 'auth:scopes';
 export const OWNED_RESOURCE = 'auth:owner';
 
-/** What the `:id` path parameter names, for the owner check. */
-export type OwnedResource = 'user' | 'post';
-
 export interface AuthorizeOptions {
   /** Every one of these scopes is required (exact matches). */
   scopes: Scope[];
-  /** The caller must own the resource in the path (`admin` passes too). */
-  owner?: OwnedResource;
+  /** The caller must own the resource in the path, as this rule finds it (`admin` passes too). */
+  owner?: OwnershipRuleType;
 }
 
 /**
@@ -36,8 +34,7 @@ export function Authorize({ scopes, owner }: AuthorizeOptions): MethodDecorator 
           ApiForbiddenResponse({
             description: [
               scopes.length > 0 ? `FORBIDDEN: the token lacks the scope ${scopes.join(' ')}` : '',
-              owner === 'user' ? 'the caller is neither this user nor an admin' : '',
-              owner === 'post' ? "the caller is neither the post's author nor an admin" : '',
+              owner?.forbiddenDescription ?? '',
             ]
               .filter(Boolean)
               .join('; or '),

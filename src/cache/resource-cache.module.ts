@@ -1,11 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { MetricsRegistryModule } from '../observability/metrics-registry.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { CacheConfigModule } from './cache-config.module.js';
 import { CacheMetrics } from './cache-metrics.js';
 import { ResourceCache } from './resource-cache.service.js';
 
-@Global()
 @Module({
-  imports: [CacheConfigModule],
+  imports: [CacheConfigModule, RedisModule, MetricsRegistryModule],
   providers: [ResourceCache, CacheMetrics],
   exports: [ResourceCache],
 })

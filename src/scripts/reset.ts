@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import { StartupError } from '../common/errors/startup-error.js';
+import { StartupError } from '../config/startup-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { embeddedDataPath } from './embedded-database.js';
+import { lockDataDir } from '../database/data-dir-lock.js';
+import { embeddedDataPath } from '../database/embedded-database.js';
 
 /**
  * `npm run db:reset`: deletes the embedded database under DATA_DIR (the next start creates it

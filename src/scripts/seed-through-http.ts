@@ -1,4 +1,4 @@
-import { DEMO_PASSWORD, DEMO_USERS, demoPostsOf } from './demo-data.js';
+import { DEMO_PASSWORD, DEMO_USERS, demoPostsOf } from '../database/demo-data.js';
 
 /**
  * Adds the demo users and posts through a running service's public API, the way a client would:

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import type { OwnershipRule } from '../access/ownership-rule.js';
+import { PostsService } from './posts.service.js';
+
+/** A post is owned by its author (from the post's cache entry). */
+@Injectable()
+export class PostOwnership implements OwnershipRule {
+  static readonly param = 'id';
+  static readonly forbiddenDescription = "the caller is neither the post's author nor an admin";
+  static readonly notFoundMessage = 'Post not found';
+
+  constructor(private readonly posts: PostsService) {}
+
+  ownerOf(id: string): Promise<string | null> {
+    return this.posts.findAuthorPublicId(id);
+  }
+}

@@ -12,9 +12,9 @@ import type {
 import {
   AUTH_RATE_LIMITED,
   SIGNUP_RATE_LIMITED,
-} from '../../rate-limit/auth-rate-limit.decorator.js';
-import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from '../errors/error-code.js';
-import { MAX_JSON_DEPTH } from './json-body-parser.js';
+} from '../rate-limit/auth-rate-limit.decorator.js';
+import { DEFAULT_MESSAGE_BY_STATUS, errorCodeFor } from '../common/errors/error-code.js';
+import { MAX_JSON_DEPTH } from '../common/http/json-body-parser.js';
 
 /**
  * What every route of the service does besides what its own decorators say (API.md), written

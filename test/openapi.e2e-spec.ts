@@ -5,7 +5,7 @@ import type {
   ResponseObject,
 } from '@nestjs/swagger';
 import { ERROR_CODE_BY_STATUS } from '../src/common/errors/error-code.js';
-import { errorSchemaName } from '../src/openapi/openapi-document.js';
+import { errorSchemaName } from '../src/openapi/error-responses.js';
 import { buildOpenApiDocument } from '../src/openapi/swagger.js';
 import { createSuiteApp, expectError } from './support/api-expectations.js';
 import type { TestApp } from './support/test-app.js';

@@ -17,7 +17,7 @@ import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';
-import { ApiResponseHeader } from '../openapi/openapi-document.js';
+import { ApiResponseHeader } from '../common/http/api-response-header.decorator.js';
 import { replyWithEtag } from '../common/http/etag.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';

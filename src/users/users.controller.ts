@@ -26,7 +26,7 @@ import {
   ApiErrorResponses,
   ApiPageResponse,
 } from '../common/http/api-responses.decorator.js';
-import { ApiResponseHeader } from '../openapi/openapi-document.js';
+import { ApiResponseHeader } from '../common/http/api-response-header.decorator.js';
 import {
   ApiIfMatch,
   ApiIfNoneMatch,

@@ -9,7 +9,13 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import { queueVerificationMail } from '../accounts/account-mail.js';
 import { AuthenticatedUser, isAdmin } from '../auth/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../auth/scopes.js';
-import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
+import {
+  AcceptedVersions,
+  isConditional,
+  UNCONDITIONAL,
+  versionAccepted,
+  versionsParameter,
+} from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
@@ -131,7 +137,7 @@ export class UsersService {
     publicId: string,
     input: ReplaceUserInput,
     viewer: AuthenticatedUser,
-    ifMatch?: AcceptedVersions,
+    ifMatch: AcceptedVersions,
   ): Promise<User> {
     await this.checkCurrentPassword(
       publicId,
@@ -147,7 +153,7 @@ export class UsersService {
     publicId: string,
     input: UpdateUserInput,
     viewer: AuthenticatedUser,
-    ifMatch?: AcceptedVersions,
+    ifMatch: AcceptedVersions,
   ): Promise<User> {
     if (input.scopes !== undefined && !isAdmin(viewer)) {
       throw new ForbiddenException('Only admins may change scopes');
@@ -176,7 +182,12 @@ export class UsersService {
     options: { ifMatch?: AcceptedVersions; inTransaction?: TransactionStep } = {},
   ): Promise<User> {
     const passwordHash = await this.passwords.hash(password);
-    return this.applyChanges(publicId, { passwordHash }, options.ifMatch, options.inTransaction);
+    return this.applyChanges(
+      publicId,
+      { passwordHash },
+      options.ifMatch ?? UNCONDITIONAL,
+      options.inTransaction,
+    );
   }
 
   /**
@@ -222,7 +233,7 @@ export class UsersService {
    * the version is checked on the locked row, so no write can come between the check and the
    * deletion; a mismatch rolls back having changed nothing.
    */
-  async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
+  async remove(publicId: string, ifMatch: AcceptedVersions): Promise<void> {
     const deletedPosts = await this.dataSource.transaction(async (manager) => {
       const user = await manager
         .createQueryBuilder(User, 'user')
@@ -307,7 +318,7 @@ export class UsersService {
             return { row, revoked };
           });
     if (!written) {
-      if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
+      if (isConditional(ifMatch) && (await this.users.existsBy({ publicId }))) throw userChanged();
       throw new NotFoundException('User not found');
     }
     await Promise.all([
@@ -349,7 +360,7 @@ export class UsersService {
         changes.name ?? null,
         changes.passwordHash ?? null,
         changes.scopes ?? null,
-        ifMatch ?? null,
+        versionsParameter(ifMatch),
         changes.emailVerified ?? null,
       ],
     );

@@ -15,7 +15,7 @@ import {
 } from './common/http/http-hardening.js';
 import { registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdFor } from './common/http/request-id.js';
-import { DOCS_JSON_PATH, DOCS_PATH, setupSwagger } from './common/http/swagger.js';
+import { DOCS_JSON_PATH, DOCS_PATH, setupSwagger } from './openapi/swagger.js';
 import type { AppConfig } from './config/app-config.js';
 import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { buildOpenApiDocument } from '../src/common/http/swagger.js';
+import { buildOpenApiDocument } from '../src/openapi/swagger.js';
 import {
   createSuiteApp,
   DEFAULT_SCOPES,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { OpenAPIObject, OperationObject, ParameterObject } from '@nestjs/swagger';
-import { buildOpenApiDocument } from '../src/common/http/swagger.js';
+import { buildOpenApiDocument } from '../src/openapi/swagger.js';
 import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
 import {

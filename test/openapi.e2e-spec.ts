@@ -5,8 +5,8 @@ import type {
   ResponseObject,
 } from '@nestjs/swagger';
 import { ERROR_CODE_BY_STATUS } from '../src/common/errors/error-code.js';
-import { errorSchemaName } from '../src/common/http/openapi-document.js';
-import { buildOpenApiDocument } from '../src/common/http/swagger.js';
+import { errorSchemaName } from '../src/openapi/error-responses.js';
+import { buildOpenApiDocument } from '../src/openapi/swagger.js';
 import { createSuiteApp, expectError } from './support/api-expectations.js';
 import type { TestApp } from './support/test-app.js';
 

@@ -8,7 +8,7 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger';
-import { DOCS_TITLE, buildOpenApiDocument } from '../src/common/http/swagger.js';
+import { DOCS_TITLE, buildOpenApiDocument } from '../src/openapi/swagger.js';
 import { DEMO_LOGIN, DEMO_PASSWORD, DEMO_USERS } from '../src/database/demo-data.js';
 import { UsersService } from '../src/users/users.service.js';
 import {

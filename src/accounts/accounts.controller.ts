@@ -5,11 +5,7 @@ import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import { Authorize } from '../access/authorize.decorator.js';
 import { CurrentUser } from '../access/current-user.decorator.js';
 import { Public } from '../access/public.decorator.js';
-import {
-  ApiDataResponse,
-  ApiErrorResponse,
-  ApiErrorResponses,
-} from '../common/http/api-responses.decorator.js';
+import { ApiDataResponse, ApiErrorResponse } from '../common/http/api-responses.decorator.js';
 import { type DataEnvelope, envelope } from '../common/http/envelope.js';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { AccountMailRateLimited } from './account-mail-rate-limit.js';
@@ -48,7 +44,6 @@ export class AccountsController {
   @AuthRateLimit()
   @HttpCode(202)
   @ApiDataResponse(202, AcceptedOutput, 'Accepted; a link is mailed if an account has the address')
-  @ApiErrorResponses(400, 413, 415, 422)
   async requestPasswordReset(
     @Body() input: PasswordResetRequestInput,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -68,7 +63,6 @@ export class AccountsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Password set; every session revoked; email verified' })
   @ApiErrorResponse(400, BAD_TOKEN)
-  @ApiErrorResponses(413, 415, 422)
   async confirmPasswordReset(@Body() input: PasswordResetConfirmInput): Promise<void> {
     await this.resets.confirm(input.token, input.password);
   }
@@ -84,7 +78,6 @@ export class AccountsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The address is verified' })
   @ApiErrorResponse(400, BAD_TOKEN)
-  @ApiErrorResponses(413, 415, 422)
   async verifyEmail(@Body() input: VerifyEmailInput): Promise<void> {
     await this.verification.verify(input.token);
   }

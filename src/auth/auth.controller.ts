@@ -41,7 +41,7 @@ export class AuthController {
   @AuthRateLimit()
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'Logged in')
-  @ApiErrorResponses(400, 401, 413, 415, 422)
+  @ApiErrorResponses(401)
   async login(
     @Body() input: TokenRequestInput,
     @Req() request: FastifyRequest,
@@ -62,7 +62,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiDataResponse(200, TokenOutput, 'A new token pair; the presented refresh token is spent')
-  @ApiErrorResponses(400, 401, 413, 415, 422)
+  @ApiErrorResponses(401)
   async refresh(@Body() input: RefreshTokenInput): Promise<DataEnvelope<TokenOutput>> {
     return envelope(await this.auth.refresh(input.refresh_token));
   }
@@ -76,7 +76,6 @@ export class AuthController {
   @Public()
   @HttpCode(204)
   @ApiNoContentResponse({ description: "The refresh token's family is revoked" })
-  @ApiErrorResponses(400, 413, 415, 422)
   async logout(@Body() input: RefreshTokenInput): Promise<void> {
     await this.auth.logout(input.refresh_token);
   }

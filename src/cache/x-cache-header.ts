@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { ApiResponseHeader } from '../common/http/openapi-document.js';
+import { ApiResponseHeader } from '../common/http/api-response-header.decorator.js';
 
 /** `X-Cache: HIT|MISS` on cache-aside reads (API.md, Caching). */
 export function setXCache(reply: FastifyReply, hit: boolean): void {

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
-import { ApiResponseHeader } from '../common/http/openapi-document.js';
+import { ApiResponseHeader } from '../common/http/api-response-header.decorator.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { type CreatedReplay, IDEMPOTENT_REPLAY } from './created-replay.js';
 

@@ -1,21 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Patch, Put, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
 import { Authorize } from '../access/authorize.decorator.js';
-import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
-import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
+import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
+import { ApiPageResponse } from '../common/http/api-responses.decorator.js';
 import {
-  ApiIfMatch,
-  ApiIfNoneMatch,
-  ApiTaggedDataResponse,
+  ConditionalDelete,
+  ConditionalRead,
+  ConditionalWrite,
   IfMatch,
   IfNoneMatch,
 } from '../common/http/conditional-requests.decorator.js';
 import { acceptedVersions, EntityTagCondition, replyWithEtag } from '../common/http/etag.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
-import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { PostOutput } from './dto/post.output.dto.js';
+import { ReplacePostInput } from './dto/replace-post.input.dto.js';
 import { UpdatePostInput } from './dto/update-post.input.dto.js';
 import { Post } from './post.entity.js';
 import { postEtag, postEtagSubject, presentPost } from './post.presenter.js';
@@ -37,7 +37,6 @@ export class PostsController {
   @ApiOperation({ summary: 'List all posts', description: 'Newest first.' })
   @Authorize({ scopes: ['posts:read'] })
   @ApiPageResponse(PostOutput, 'One page of posts, newest first')
-  @ApiErrorResponses(400, 422)
   async list(@Query() query: PageQueryDto): Promise<ListEnvelope<PostOutput>> {
     return listEnvelope((await this.posts.list(query)).map(presentPost));
   }
@@ -45,11 +44,8 @@ export class PostsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a post', description: 'Cache-aside (X-Cache).' })
   @Authorize({ scopes: ['posts:read'] })
-  @ApiUuidParam()
-  @ApiIfNoneMatch()
+  @ConditionalRead(PostOutput, 'The post')
   @ApiXCache()
-  @ApiTaggedDataResponse(200, PostOutput, 'The post')
-  @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
@@ -64,13 +60,10 @@ export class PostsController {
   @Put(':id')
   @ApiOperation({ summary: 'Replace a post', description: 'Both fields are required.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiTaggedDataResponse(200, PostOutput, 'Replaced: the post as stored now')
-  @ApiErrorResponses(400, 404, 413, 415, 422)
+  @ConditionalWrite(PostOutput, 'Replaced: the post as stored now')
   async replace(
     @UuidParam() id: string,
-    @Body() input: CreatePostInput,
+    @Body() input: ReplacePostInput,
     @IfMatch() ifMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataEnvelope<PostOutput>> {
@@ -81,10 +74,7 @@ export class PostsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a post', description: 'Any of the fields.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiTaggedDataResponse(200, PostOutput, 'Updated: the post as stored now')
-  @ApiErrorResponses(400, 404, 413, 415, 422)
+  @ConditionalWrite(PostOutput, 'Updated: the post as stored now')
   async update(
     @UuidParam() id: string,
     @Body() input: UpdatePostInput,
@@ -98,11 +88,7 @@ export class PostsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a post', description: 'Soft delete.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
-  @HttpCode(204)
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrorResponses(404)
+  @ConditionalDelete('Deleted')
   async remove(
     @UuidParam() id: string,
     @IfMatch() ifMatch: EntityTagCondition | undefined,

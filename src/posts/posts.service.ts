@@ -3,7 +3,12 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { resourceKey } from '../cache/cache-keys.js';
 import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
-import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
+import {
+  AcceptedVersions,
+  isConditional,
+  versionAccepted,
+  versionsParameter,
+} from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -95,7 +100,7 @@ export class PostsService {
   async update(
     publicId: string,
     changes: UpdatePostInput,
-    ifMatch?: AcceptedVersions,
+    ifMatch: AcceptedVersions,
   ): Promise<Post> {
     if (changes.title === undefined && changes.body === undefined) {
       // Nothing to write (an empty PATCH): the precondition still holds or fails.
@@ -116,7 +121,7 @@ export class PostsService {
           AND ($4::integer[] IS NULL OR version = ANY($4::integer[]))
     RETURNING id, public_id, user_id, title, body, version, created_at, updated_at,
               (SELECT u.public_id FROM users u WHERE u.id = posts.user_id) AS author_public_id`,
-      [publicId, changes.title ?? null, changes.body ?? null, ifMatch ?? null],
+      [publicId, changes.title ?? null, changes.body ?? null, versionsParameter(ifMatch)],
     );
     if (rows.length === 0) throw await this.missingOrChanged(publicId, ifMatch);
     await this.cache.invalidate([postKey(publicId)]);
@@ -124,12 +129,14 @@ export class PostsService {
   }
 
   /** Soft delete; `ifMatch` as for update(), checked in the same statement. */
-  async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
+  async remove(publicId: string, ifMatch: AcceptedVersions): Promise<void> {
     const remove = this.posts
       .createQueryBuilder()
       .softDelete()
       .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-    if (ifMatch) remove.andWhere('version = ANY(:versions)', { versions: ifMatch });
+    if (ifMatch.kind === 'one-of') {
+      remove.andWhere('version = ANY(:versions)', { versions: ifMatch.versions });
+    }
     const result = await remove.execute();
     if (!result.affected) throw await this.missingOrChanged(publicId, ifMatch);
     await this.cache.invalidate([postKey(publicId)]);
@@ -156,7 +163,7 @@ export class PostsService {
     publicId: string,
     ifMatch: AcceptedVersions,
   ): Promise<NotFoundException | PreconditionFailedException> {
-    if (ifMatch && (await this.posts.existsBy({ publicId }))) return postChanged();
+    if (isConditional(ifMatch) && (await this.posts.existsBy({ publicId }))) return postChanged();
     return new NotFoundException('Post not found');
   }
 

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
@@ -15,9 +6,8 @@ import type { CreatedResponse } from '../idempotency/idempotency.service.js';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../access/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
-import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
-import { ApiTaggedDataResponse } from '../common/http/conditional-requests.decorator.js';
-import { ApiResponseHeader } from '../common/http/openapi-document.js';
+import { ApiPageResponse } from '../common/http/api-responses.decorator.js';
+import { ApiCreated } from '../common/http/created-response.decorator.js';
 import { replyWithEtag } from '../common/http/etag.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
@@ -47,7 +37,6 @@ export class UserPostsController {
   @Authorize({ scopes: ['posts:read'] })
   @ApiUuidParam('id', "The author's public id")
   @ApiPageResponse(PostOutput, "One page of the user's posts, newest first")
-  @ApiErrorResponses(400, 404, 422)
   async list(
     @UuidParam() id: string,
     @Query() query: PageQueryDto,
@@ -58,16 +47,12 @@ export class UserPostsController {
   @Post()
   @ApiOperation({ summary: 'Create a post', description: 'As the user in the path (or an admin).' })
   @Authorize({ scopes: ['posts:write'], owner: UserOwnership })
-  @HttpCode(201)
   @Idempotent<UserPostsController>((controller, publicId) => controller.replayCreated(publicId))
   @ApiUuidParam('id', "The author's public id")
-  @ApiResponseHeader(201, 'Location', {
+  @ApiCreated(PostOutput, 'Created; Location names the new post', {
     description: 'The new post: /posts/{id}',
-    required: true,
-    schema: { type: 'string', example: '/posts/0d9a3c1e-7b2f-4e8a-9c5d-6f1e2a3b4c5d' },
+    example: '/posts/0d9a3c1e-7b2f-4e8a-9c5d-6f1e2a3b4c5d',
   })
-  @ApiTaggedDataResponse(201, PostOutput, 'Created; Location names the new post')
-  @ApiErrorResponses(400, 404, 413, 415, 422)
   async create(
     @UuidParam() id: string,
     @Body() input: CreatePostInput,

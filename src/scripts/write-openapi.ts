@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { createApp } from '../app.factory.js';
 import { loadConfig } from '../config/load-config.js';
 import { startEmbeddedDatabase } from '../database/embedded-database.js';
-import { buildOpenApiDocument } from '../common/http/swagger.js';
+import { buildOpenApiDocument } from '../openapi/swagger.js';
 
 /**
  * `node write-openapi.js FILE`: writes the OpenAPI document /docs-json serves to FILE (for

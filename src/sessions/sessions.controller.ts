@@ -11,7 +11,6 @@ import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import { Authorize } from '../access/authorize.decorator.js';
 import { CurrentUser } from '../access/current-user.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
-import { ApiErrorResponses } from '../common/http/api-responses.decorator.js';
 import { type DataEnvelope, envelope } from '../common/http/envelope.js';
 import { SessionOutput } from './dto/session.output.dto.js';
 import { SESSIONS_LISTED, SessionsService } from './sessions.service.js';
@@ -61,7 +60,6 @@ export class SessionsController {
   @HttpCode(204)
   @ApiUuidParam('id', 'Session id (UUID)')
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiErrorResponses(404)
   async revoke(@UuidParam() id: string, @CurrentUser() caller: AuthenticatedUser): Promise<void> {
     await this.sessions.revokeOwn(caller.id, id);
   }

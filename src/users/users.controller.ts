@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  HttpCode,
   NotFoundException,
   Patch,
   Post,
@@ -11,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type IdempotencyClaim, IdempotencyClaimOf } from '../idempotency/idempotency-context.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import type { CreatedResponse } from '../idempotency/idempotency.service.js';
@@ -20,17 +19,13 @@ import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import { Authorize } from '../access/authorize.decorator.js';
 import { CurrentUser } from '../access/current-user.decorator.js';
 import { Public } from '../access/public.decorator.js';
-import { UuidParam, ApiUuidParam } from '../common/decorators/uuid-param.decorator.js';
+import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
+import { ApiErrorResponse, ApiPageResponse } from '../common/http/api-responses.decorator.js';
+import { ApiCreated } from '../common/http/created-response.decorator.js';
 import {
-  ApiErrorResponse,
-  ApiErrorResponses,
-  ApiPageResponse,
-} from '../common/http/api-responses.decorator.js';
-import { ApiResponseHeader } from '../common/http/openapi-document.js';
-import {
-  ApiIfMatch,
-  ApiIfNoneMatch,
-  ApiTaggedDataResponse,
+  ConditionalDelete,
+  ConditionalRead,
+  ConditionalWrite,
   IfMatch,
   IfNoneMatch,
 } from '../common/http/conditional-requests.decorator.js';
@@ -67,7 +62,6 @@ export class UsersController {
   })
   @Authorize({ scopes: ['users:read'] })
   @ApiPageResponse(UserOutput, 'One page of users, newest first')
-  @ApiErrorResponses(400, 422)
   async list(
     @Query() query: PageQueryDto,
     @CurrentUser() viewer: AuthenticatedUser,
@@ -83,19 +77,15 @@ export class UsersController {
   })
   @Public()
   @SignupRateLimit()
-  @HttpCode(201)
   @ApiErrorResponse(
     409,
     'CONFLICT: the email is already in use; or a request with this Idempotency-Key is still being processed',
   )
   @Idempotent<UsersController>((controller, publicId) => controller.replayCreated(publicId))
-  @ApiResponseHeader(201, 'Location', {
+  @ApiCreated(UserOutput, 'Signed up; Location names the new user', {
     description: 'The new user: /users/{id}',
-    required: true,
-    schema: { type: 'string', example: '/users/5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d' },
+    example: '/users/5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d',
   })
-  @ApiTaggedDataResponse(201, UserOutput, 'Signed up; Location names the new user')
-  @ApiErrorResponses(400, 409, 413, 415, 422)
   async create(
     @Body() input: CreateUserInput,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -122,11 +112,8 @@ export class UsersController {
     description: 'Cache-aside (X-Cache). Email and scopes only for the user themself and admins.',
   })
   @Authorize({ scopes: ['users:read'] })
-  @ApiUuidParam()
-  @ApiIfNoneMatch()
+  @ConditionalRead(UserOutput, 'The user')
   @ApiXCache()
-  @ApiTaggedDataResponse(200, UserOutput, 'The user')
-  @ApiErrorResponses(404)
   async findOne(
     @UuidParam() id: string,
     @CurrentUser() viewer: AuthenticatedUser,
@@ -151,10 +138,7 @@ export class UsersController {
     'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or current_password is wrong',
   )
   @Authorize({ scopes: ['users:write'], owner: UserOwnership })
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiTaggedDataResponse(200, UserOutput, 'Replaced: the user as stored now')
-  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
+  @ConditionalWrite(UserOutput, 'Replaced: the user as stored now')
   async replace(
     @UuidParam() id: string,
     @Body() input: ReplaceUserInput,
@@ -179,10 +163,7 @@ export class UsersController {
     'FORBIDDEN: the token lacks the scope users:write; or the caller is neither this user nor an admin; or a non-admin sent scopes; or current_password is wrong',
   )
   @Authorize({ scopes: ['users:write'], owner: UserOwnership })
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiTaggedDataResponse(200, UserOutput, 'Updated: the user as stored now')
-  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
+  @ConditionalWrite(UserOutput, 'Updated: the user as stored now')
   async update(
     @UuidParam() id: string,
     @Body() input: UpdateUserInput,
@@ -202,11 +183,7 @@ export class UsersController {
       'Soft delete of the user and their posts, in one transaction; their tokens are refused from then on.',
   })
   @Authorize({ scopes: ['users:write'], owner: UserOwnership })
-  @HttpCode(204)
-  @ApiUuidParam()
-  @ApiIfMatch()
-  @ApiNoContentResponse({ description: "Deleted, with the user's posts" })
-  @ApiErrorResponses(404)
+  @ConditionalDelete("Deleted, with the user's posts")
   async remove(
     @UuidParam() id: string,
     @CurrentUser() viewer: AuthenticatedUser,

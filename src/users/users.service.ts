@@ -8,7 +8,13 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuthenticatedUser, isAdmin } from '../access/authenticated-user.js';
 import { DEFAULT_USER_SCOPES, Scope } from '../access/scopes.js';
-import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
+import {
+  AcceptedVersions,
+  isConditional,
+  UNCONDITIONAL,
+  versionAccepted,
+  versionsParameter,
+} from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
@@ -132,7 +138,7 @@ export class UsersService {
     publicId: string,
     input: ReplaceUserInput,
     viewer: AuthenticatedUser,
-    ifMatch?: AcceptedVersions,
+    ifMatch: AcceptedVersions,
   ): Promise<User> {
     await this.checkCurrentPassword(
       publicId,
@@ -148,7 +154,7 @@ export class UsersService {
     publicId: string,
     input: UpdateUserInput,
     viewer: AuthenticatedUser,
-    ifMatch?: AcceptedVersions,
+    ifMatch: AcceptedVersions,
   ): Promise<User> {
     if (input.scopes !== undefined && !isAdmin(viewer)) {
       throw new ForbiddenException('Only admins may change scopes');
@@ -177,7 +183,12 @@ export class UsersService {
     options: { ifMatch?: AcceptedVersions; inTransaction?: TransactionStep } = {},
   ): Promise<User> {
     const passwordHash = await this.passwords.hash(password);
-    return this.applyChanges(publicId, { passwordHash }, options.ifMatch, options.inTransaction);
+    return this.applyChanges(
+      publicId,
+      { passwordHash },
+      options.ifMatch ?? UNCONDITIONAL,
+      options.inTransaction,
+    );
   }
 
   /**
@@ -224,7 +235,7 @@ export class UsersService {
    * the version is checked on the locked row, so no write can come between the check and the
    * deletion; a mismatch rolls back having changed nothing.
    */
-  async remove(publicId: string, ifMatch?: AcceptedVersions): Promise<void> {
+  async remove(publicId: string, ifMatch: AcceptedVersions): Promise<void> {
     const cascaded = await this.dataSource.transaction(async (manager) => {
       const user = await manager
         .createQueryBuilder(User, 'user')
@@ -300,7 +311,7 @@ export class UsersService {
             return { row, revoked };
           });
     if (!written) {
-      if (ifMatch && (await this.users.existsBy({ publicId }))) throw userChanged();
+      if (isConditional(ifMatch) && (await this.users.existsBy({ publicId }))) throw userChanged();
       throw new NotFoundException('User not found');
     }
     await Promise.all([
@@ -342,7 +353,7 @@ export class UsersService {
         changes.name ?? null,
         changes.passwordHash ?? null,
         changes.scopes ?? null,
-        ifMatch ?? null,
+        versionsParameter(ifMatch),
         changes.emailVerified ?? null,
       ],
     );

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Locator, Page, Response } from 'playwright-core';
-import { DOCS_TITLE } from '../../src/common/http/swagger.js';
+import { DOCS_TITLE } from '../../src/openapi/swagger.js';
 import { DEMO_LOGIN, DEMO_PASSWORD, DEMO_USERS } from '../../src/database/demo-data.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { createTestApp, TestApp } from '../support/test-app.js';

@@ -5,7 +5,7 @@ import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fa
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
-import { buildOpenApiDocument } from '../../src/common/http/swagger.js';
+import { buildOpenApiDocument } from '../../src/openapi/swagger.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ResolvedDatabase } from '../../src/database/resolve-database.js';

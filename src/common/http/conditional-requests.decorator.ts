@@ -1,6 +1,13 @@
-import { applyDecorators, createParamDecorator, ExecutionContext, Type } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  HttpCode,
+  Type,
+} from '@nestjs/common';
+import { ApiHeader, ApiNoContentResponse, ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiUuidParam } from '../decorators/uuid-param.decorator.js';
 import { ErrorEnvelopeDto } from '../errors/error-envelope.dto.js';
 import { ApiDataResponse } from './api-responses.decorator.js';
 import { EntityTagCondition, parseEntityTagCondition } from './etag.js';
@@ -72,5 +79,46 @@ export function ApiIfMatch(): MethodDecorator {
         'PRECONDITION_FAILED: the resource has changed since that ETag; nothing was changed',
       type: ErrorEnvelopeDto,
     }),
+  );
+}
+
+/*
+ * The composites a handler of one resource opens with. The document builder adds the errors
+ * every such route can answer (the 404 of the path parameter, the body's 400, 413, 415 and 422,
+ * ...), so these say only what is particular to a conditional request. The handler takes the
+ * id with @UuidParam() and the header with @IfNoneMatch() or @IfMatch().
+ */
+
+/**
+ * A GET of the resource named by `:id` that honours If-None-Match: the id, the header, the 200
+ * carrying its ETag, and the 304.
+ */
+export function ConditionalRead(model: Type<unknown>, description: string): MethodDecorator {
+  return applyDecorators(
+    ApiTaggedDataResponse(200, model, description),
+    ApiIfNoneMatch(),
+    ApiUuidParam(),
+  );
+}
+
+/**
+ * A PUT or PATCH of the resource named by `:id` that honours If-Match: the id, the header, the
+ * 200 carrying the new ETag, and the 412.
+ */
+export function ConditionalWrite(model: Type<unknown>, description: string): MethodDecorator {
+  return applyDecorators(
+    ApiTaggedDataResponse(200, model, description),
+    ApiIfMatch(),
+    ApiUuidParam(),
+  );
+}
+
+/** A DELETE of the resource named by `:id` that honours If-Match: the id, the header, the 204. */
+export function ConditionalDelete(description: string): MethodDecorator {
+  return applyDecorators(
+    ApiNoContentResponse({ description }),
+    ApiIfMatch(),
+    ApiUuidParam(),
+    HttpCode(204),
   );
 }

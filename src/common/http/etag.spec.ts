@@ -4,11 +4,14 @@ import {
   noneMatchHits,
   parseEntityTagCondition,
   versionAccepted,
+  type AcceptedVersions,
 } from './etag.js';
 
 const ID = '5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d';
 const POST = { kind: 'post', id: ID };
 const USER_PRIVATE = { kind: 'user', id: ID, variant: 'private' };
+const UNCONDITIONAL: AcceptedVersions = { kind: 'unconditional' };
+const oneOf = (...versions: number[]): AcceptedVersions => ({ kind: 'one-of', versions });
 
 describe('formatEtag', () => {
   it('writes a strong tag from kind, id, version and variant', () => {
@@ -67,16 +70,16 @@ describe('noneMatchHits (weak comparison)', () => {
 });
 
 describe('acceptedVersions (strong comparison)', () => {
-  it('is undefined (unconditional) without a header and for *', () => {
-    expect(acceptedVersions(undefined, POST)).toBeUndefined();
-    expect(acceptedVersions('*', POST)).toBeUndefined();
+  it('is unconditional without a header and for *', () => {
+    expect(acceptedVersions(undefined, POST)).toEqual(UNCONDITIONAL);
+    expect(acceptedVersions('*', POST)).toEqual(UNCONDITIONAL);
   });
 
   it('reads the versions of strong tags naming this resource and variant', () => {
     const header = `${formatEtag(POST, 4)}, "other", ${formatEtag(POST, 7)}, ${formatEtag(POST, 4)}`;
-    expect(acceptedVersions(parseEntityTagCondition(header), POST)).toEqual([4, 7]);
+    expect(acceptedVersions(parseEntityTagCondition(header), POST)).toEqual(oneOf(4, 7));
     const user = formatEtag(USER_PRIVATE, 2);
-    expect(acceptedVersions(parseEntityTagCondition(user), USER_PRIVATE)).toEqual([2]);
+    expect(acceptedVersions(parseEntityTagCondition(user), USER_PRIVATE)).toEqual(oneOf(2));
   });
 
   it('accepts no version from weak tags, other resources, other variants or odd versions', () => {
@@ -94,19 +97,19 @@ describe('acceptedVersions (strong comparison)', () => {
     ];
     for (const header of headers) {
       const subject = header.includes('public') ? USER_PRIVATE : POST;
-      expect(acceptedVersions(parseEntityTagCondition(header), subject)).toEqual([]);
+      expect(acceptedVersions(parseEntityTagCondition(header), subject)).toEqual(oneOf());
     }
-    expect(acceptedVersions(parseEntityTagCondition(`"post.${ID}.2147483647"`), POST)).toEqual([
-      2_147_483_647,
-    ]);
+    expect(acceptedVersions(parseEntityTagCondition(`"post.${ID}.2147483647"`), POST)).toEqual(
+      oneOf(2_147_483_647),
+    );
   });
 });
 
 describe('versionAccepted', () => {
   it('accepts any version when unconditional, else only the listed ones', () => {
-    expect(versionAccepted(undefined, 9)).toBe(true);
-    expect(versionAccepted([1, 2], 2)).toBe(true);
-    expect(versionAccepted([1, 2], 3)).toBe(false);
-    expect(versionAccepted([], 1)).toBe(false);
+    expect(versionAccepted(UNCONDITIONAL, 9)).toBe(true);
+    expect(versionAccepted(oneOf(1, 2), 2)).toBe(true);
+    expect(versionAccepted(oneOf(1, 2), 3)).toBe(false);
+    expect(versionAccepted(oneOf(), 1)).toBe(false);
   });
 });

@@ -21,10 +21,16 @@ export interface EntityTag {
 export type EntityTagCondition = '*' | readonly EntityTag[];
 
 /**
- * The row versions a conditional write accepts. `undefined`: the write is unconditional (no
- * If-Match, or `If-Match: *`); an empty list: no version can match, the write answers 412.
+ * The row versions a write accepts: any (`unconditional`: no If-Match, or `If-Match: *`), or
+ * only `one-of` those listed. An empty list is a condition no version meets: the write answers
+ * 412 whenever the resource exists.
  */
-export type AcceptedVersions = readonly number[] | undefined;
+export type AcceptedVersions =
+  | { readonly kind: 'unconditional' }
+  | { readonly kind: 'one-of'; readonly versions: readonly number[] };
+
+/** A write without a precondition. */
+export const UNCONDITIONAL: AcceptedVersions = { kind: 'unconditional' };
 
 /** What one of the service's tags names: the resource, and the viewer class where it matters. */
 export interface EtagSubject {
@@ -83,7 +89,7 @@ export function acceptedVersions(
   condition: EntityTagCondition | undefined,
   subject: EtagSubject,
 ): AcceptedVersions {
-  if (condition === undefined || condition === '*') return undefined;
+  if (condition === undefined || condition === '*') return UNCONDITIONAL;
   const prefix = `"${subject.kind}.${subject.id}.`;
   const suffix = subject.variant === undefined ? '"' : `.${subject.variant}"`;
   const versions = new Set<number>();
@@ -95,12 +101,25 @@ export function acceptedVersions(
     const version = opaque.slice(prefix.length, opaque.length - suffix.length);
     if (VERSION.test(version) && Number(version) <= MAX_VERSION) versions.add(Number(version));
   }
-  return [...versions];
+  return { kind: 'one-of', versions: [...versions] };
 }
 
 /** Whether a row at `version` satisfies the accepted versions (always, when unconditional). */
 export function versionAccepted(accepted: AcceptedVersions, version: number): boolean {
-  return accepted === undefined || accepted.includes(version);
+  return accepted.kind === 'unconditional' || accepted.versions.includes(version);
+}
+
+/** Whether the write has a precondition (then a row that matched none failed it, or is gone). */
+export function isConditional(accepted: AcceptedVersions): boolean {
+  return accepted.kind === 'one-of';
+}
+
+/**
+ * The accepted versions as the parameter of a statement's `($n::integer[] IS NULL OR version =
+ * ANY($n::integer[]))`: null when unconditional.
+ */
+export function versionsParameter(accepted: AcceptedVersions): readonly number[] | null {
+  return accepted.kind === 'unconditional' ? null : accepted.versions;
 }
 
 /**

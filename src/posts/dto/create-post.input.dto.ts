@@ -1,6 +1,6 @@
 import { BodyField, TitleField } from './post-fields.js';
 
-/** POST and PUT: both fields required. */
+/** POST: both fields required. */
 export class CreatePostInput {
   @TitleField()
   title!: string;

@@ -1,12 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import {
-  completeDocument,
-  operationIdFor,
-  routeFactsOf,
-  type RouteFacts,
-} from './openapi-document.js';
+import { completeDocument } from './openapi-document.js';
+import { operationIdFor, routeFactsOf, type RouteFacts } from './route-facts.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';

@@ -4,7 +4,6 @@ import { createTestApp, TestApp } from './support/test-app.js';
 import { createTestDatabase } from './support/test-database.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   ErrorBody,
   expectData,
@@ -58,7 +57,7 @@ describe('authentication and authorisation', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
+    t = await createTestApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
   });
   afterAll(() => t.close());
 
@@ -845,7 +844,7 @@ describe('authentication and authorisation', () => {
  */
 describe('settings that need an app of their own', () => {
   it('honours ACCESS_TOKEN_TTL_SECONDS in expires_in and exp', async () => {
-    const short = await createSuiteApp({ ACCESS_TOKEN_TTL_SECONDS: '120' });
+    const short = await createTestApp({ ACCESS_TOKEN_TTL_SECONDS: '120' });
     try {
       const user = await signUp(short);
       const response = await short.request({

@@ -3,10 +3,9 @@ import { jest } from '@jest/globals';
 import type { InjectOptions } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { UsersService } from '../src/users/users.service.js';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   expectData,
   expectError,
   expectUnauthorized,
@@ -46,7 +45,7 @@ describe('errors', () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
+    t = await createTestApp({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     user = await signUp(t);
     const login = await t.request({ method: 'POST', url: '/auth/token', payload: ADMIN });
     adminToken = expectData<{ access_token: string }>(login).access_token;
@@ -222,7 +221,7 @@ describe('errors', () => {
       let small: TestApp;
 
       beforeAll(async () => {
-        small = await createSuiteApp({ BODY_LIMIT_BYTES: '1024' });
+        small = await createTestApp({ BODY_LIMIT_BYTES: '1024' });
       });
       afterAll(() => small.close());
 

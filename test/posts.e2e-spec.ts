@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   expectData,
   expectError,
   expectPage,
@@ -26,7 +25,7 @@ describe('posts', () => {
   let reader: SignedUpUser;
 
   beforeAll(async () => {
-    t = await createSuiteApp();
+    t = await createTestApp();
     author = await signUp(t, { name: 'Author' });
     reader = await signUp(t, { name: 'Reader' });
   });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   expectData,
   expectError,
@@ -35,7 +34,7 @@ describe('users', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createSuiteApp();
+    t = await createTestApp();
   });
   afterAll(() => t.close());
 

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ResolvedDatabase } from '../../src/database/resolve-database.js';
 import { ContractChecker } from './contract.js';
+import { GENEROUS_LIMITS } from './generous-limits.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -46,12 +47,9 @@ export async function createTestApp(
     ...(testRedisUrl ? { REDIS_URL: testRedisUrl } : {}),
     REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
     // Out of the way unless a test is about rate limits (then it sets its own).
-    RATE_LIMIT_MAX: '1000000',
-    AUTH_RATE_LIMIT_MAX: '1000000',
+    ...GENEROUS_LIMITS,
     // No mail is sent unless a test is about mail (then it sets SMTP_URL and turns this on).
     MAIL_WORKER_ENABLED: 'false',
-    AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-    SIGNUP_RATE_LIMIT_MAX: '1000000',
     ...env,
     DATABASE_URL: db.url,
   });

@@ -91,13 +91,12 @@ describe('authentication and authorisation', () => {
     return t.request({ method: 'GET', url: '/auth/me', headers });
   }
 
-  async function postCount(userPublicId: string): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      `SELECT count(*) AS count FROM posts p JOIN users u ON u.id = p.user_id
-       WHERE u.public_id = $1 AND p.deleted_at IS NULL`,
+  function postCount(userPublicId: string): Promise<number> {
+    return t.count(
+      'posts p JOIN users u ON u.id = p.user_id',
+      'u.public_id = $1 AND p.deleted_at IS NULL',
       [userPublicId],
     );
-    return Number(row.count);
   }
 
   describe('POST /auth/token', () => {

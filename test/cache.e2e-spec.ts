@@ -74,43 +74,23 @@ function expectNotFound(response: InjectResponse): void {
   });
 }
 
-function getPost(t: TestApp, id: string, token: string): Promise<InjectResponse> {
-  return within(
-    t.request({ method: 'GET', url: `/posts/${id}`, headers: bearer(token) }),
-    `GET /posts/${id}`,
-  );
-}
-
-function getUser(t: TestApp, id: string, token: string): Promise<InjectResponse> {
-  return within(
-    t.request({ method: 'GET', url: `/users/${id}`, headers: bearer(token) }),
-    `GET /users/${id}`,
-  );
-}
-
-function patchPost(
+/** A request with `token`, failed by the hang detector if it takes too long. */
+function send(
   t: TestApp,
-  id: string,
+  method: 'GET' | 'PATCH',
+  url: string,
   token: string,
-  payload: Record<string, unknown>,
+  payload?: Record<string, unknown>,
 ): Promise<InjectResponse> {
-  return within(
-    t.request({ method: 'PATCH', url: `/posts/${id}`, headers: bearer(token), payload }),
-    `PATCH /posts/${id}`,
-  );
+  return within(t.request({ method, url, headers: bearer(token), payload }), `${method} ${url}`);
 }
 
-function patchUser(
-  t: TestApp,
-  id: string,
-  token: string,
-  payload: Record<string, unknown>,
-): Promise<InjectResponse> {
-  return within(
-    t.request({ method: 'PATCH', url: `/users/${id}`, headers: bearer(token), payload }),
-    `PATCH /users/${id}`,
-  );
-}
+const getPost = (t: TestApp, id: string, token: string) => send(t, 'GET', `/posts/${id}`, token);
+const getUser = (t: TestApp, id: string, token: string) => send(t, 'GET', `/users/${id}`, token);
+const patchPost = (t: TestApp, id: string, token: string, payload: Record<string, unknown>) =>
+  send(t, 'PATCH', `/posts/${id}`, token, payload);
+const patchUser = (t: TestApp, id: string, token: string, payload: Record<string, unknown>) =>
+  send(t, 'PATCH', `/users/${id}`, token, payload);
 
 /** MISS, then HIT with the same representation; returns it. */
 async function expectMissThenHit<T>(read: () => Promise<InjectResponse>): Promise<T> {

@@ -26,17 +26,8 @@ function signUpPayload(email = uniqueEmail()) {
 }
 
 /** Users whose email matches, deleted ones included. */
-async function usersWithEmail(t: TestApp, email: string): Promise<number> {
-  const [row] = await t.sql<{ count: string }>(
-    'SELECT count(*) AS count FROM users WHERE lower(email) = lower($1)',
-    [email],
-  );
-  return Number(row.count);
-}
-
-async function countUsers(t: TestApp): Promise<number> {
-  const [row] = await t.sql<{ count: string }>('SELECT count(*) AS count FROM users');
-  return Number(row.count);
+function usersWithEmail(t: TestApp, email: string): Promise<number> {
+  return t.count('users', 'lower(email) = lower($1)', [email]);
 }
 
 describe('errors', () => {
@@ -59,7 +50,7 @@ describe('errors', () => {
       ['an empty body', ''],
       ['a __proto__ key', '{"__proto__": {"admin": true}, "email": "a@b.co"}'],
     ])('answers %s with the envelope and creates nothing', async (_label, payload) => {
-      const before = await countUsers(t);
+      const before = await t.count('users');
       const response = await t.request({
         method: 'POST',
         url: '/users',
@@ -67,7 +58,7 @@ describe('errors', () => {
         payload,
       });
       expectError(response, 400, 'BAD_REQUEST');
-      expect(await countUsers(t)).toBe(before);
+      expect(await t.count('users')).toBe(before);
     });
 
     it('answers contradictory list parameters (page and cursor)', async () => {
@@ -352,7 +343,7 @@ describe('errors', () => {
 
     it('answers a JSON body that is not an object', async () => {
       for (const payload of ['[]', 'null', '"text"', '42']) {
-        const before = await countUsers(t);
+        const before = await t.count('users');
         const response = await t.request({
           method: 'POST',
           url: '/users',
@@ -360,7 +351,7 @@ describe('errors', () => {
           payload,
         });
         expectError(response, 422, 'VALIDATION_ERROR');
-        expect(await countUsers(t)).toBe(before);
+        expect(await t.count('users')).toBe(before);
       }
     });
   });
@@ -450,12 +441,15 @@ describe('errors', () => {
       '',
     ];
 
-    it.each(wellFormed)('echoes a well-formed id (%s) on success and on error', async (id) => {
-      const ok = await t.request({
+    const ownUserWithRequestId = (id: string) =>
+      t.request({
         method: 'GET',
         url: `/users/${user.id}`,
         headers: { ...bearer(user.token), 'x-request-id': id },
       });
+
+    it.each(wellFormed)('echoes a well-formed id (%s) on success and on error', async (id) => {
+      const ok = await ownUserWithRequestId(id);
       expect(ok.statusCode).toBe(200);
       expect(ok.headers['x-request-id']).toBe(id);
 
@@ -468,11 +462,7 @@ describe('errors', () => {
     });
 
     it.each(malformed)('replaces a malformed id (%j) with a new UUID', async (id) => {
-      const ok = await t.request({
-        method: 'GET',
-        url: `/users/${user.id}`,
-        headers: { ...bearer(user.token), 'x-request-id': id },
-      });
+      const ok = await ownUserWithRequestId(id);
       expect(ok.statusCode).toBe(200);
       expect(ok.headers['x-request-id']).toMatch(UUID);
 

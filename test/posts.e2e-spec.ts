@@ -39,12 +39,8 @@ describe('posts', () => {
     return row;
   }
 
-  async function countPosts(where = 'TRUE', parameters: unknown[] = []): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      `SELECT count(*) AS count FROM posts WHERE ${where}`,
-      parameters,
-    );
-    return Number(row.count);
+  function countPosts(where?: string, parameters?: unknown[]): Promise<number> {
+    return t.count('posts', where, parameters);
   }
 
   async function internalUserId(publicId: string): Promise<number> {

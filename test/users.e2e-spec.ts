@@ -46,12 +46,8 @@ describe('users', () => {
     return row;
   }
 
-  async function liveUsersWithEmail(email: string): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      'SELECT count(*) AS count FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL',
-      [email],
-    );
-    return Number(row.count);
+  function liveUsersWithEmail(email: string): Promise<number> {
+    return t.count('users', 'lower(email) = lower($1) AND deleted_at IS NULL', [email]);
   }
 
   function postUser(payload: unknown) {

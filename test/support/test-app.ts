@@ -20,6 +20,8 @@ export interface TestApp {
   request(options: InjectOptions): Promise<InjectResponse>;
   /** Raw SQL against the app's database, for asserting what was stored. */
   sql<T = Record<string, unknown>>(query: string, parameters?: unknown[]): Promise<T[]>;
+  /** `SELECT count(*) FROM {from} WHERE {where}`: how many rows are stored. */
+  count(from: string, where?: string, parameters?: unknown[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,13 @@ export async function createTestApp(
       return response;
     },
     sql: (query, parameters) => dataSource.query(query, parameters),
+    async count(from, where = 'TRUE', parameters = []) {
+      const [row] = await dataSource.query<{ count: string }[]>(
+        `SELECT count(*) AS count FROM ${from} WHERE ${where}`,
+        parameters,
+      );
+      return Number(row.count);
+    },
     async close() {
       await app.close();
       if (!database) await db.stop();

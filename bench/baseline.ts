@@ -25,6 +25,8 @@ import { createClient } from '@keyv/redis';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
+// The service's own column map (plain data, no TypeORM), so the baseline reads what it reads.
+import { LIVE_USER_SELECT_LIST, type LiveUserRow } from '../src/users/user-columns.js';
 import { CursorCodec, NO_TAG, RATE_LIMIT_SCRIPT, UUID } from './common.js';
 
 const env = process.env;
@@ -55,16 +57,11 @@ const redis = createClient({ url: required('REDIS_URL'), disableOfflineQueue: tr
 await redis.connect();
 const cursors = new CursorCodec(SECRET);
 
-interface UserRow {
-  id: number;
-  public_id: string;
-  email: string;
-  name: string;
-  scopes: string[];
-  version: number;
+/** The service's live-user row (its cache's load); read back from the cache, dates are strings. */
+type UserRow = Omit<LiveUserRow, 'created_at' | 'updated_at'> & {
   created_at: Date | string;
   updated_at: Date | string;
-}
+};
 
 interface Viewer {
   id: number;
@@ -72,9 +69,7 @@ interface Viewer {
   scopes: string[];
 }
 
-const USER_SQL =
-  'SELECT id, public_id, email, name, scopes, version, created_at, updated_at FROM users ' +
-  'WHERE public_id = $1 AND deleted_at IS NULL LIMIT 1';
+const USER_SQL = `SELECT ${LIVE_USER_SELECT_LIST} FROM users WHERE public_id = $1 AND deleted_at IS NULL LIMIT 1`;
 
 // The SQL TypeORM generates for the posts list (src/posts/posts.service.ts, pagination.service.ts).
 const POSTS_SELECT =

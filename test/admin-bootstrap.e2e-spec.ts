@@ -1,9 +1,4 @@
-import {
-  DEFAULT_SCOPES,
-  expectData,
-  expectError,
-  GENEROUS_LIMITS,
-} from './support/api-expectations.js';
+import { DEFAULT_SCOPES, expectData, expectError } from './support/api-expectations.js';
 import { signUp, SignedUpUser } from './support/fixtures.js';
 import { LogCapture, flushed } from './support/log-capture.js';
 import { createTestApp, TestApp } from './support/test-app.js';
@@ -43,7 +38,7 @@ describe('admin bootstrap and an existing account', () => {
     try {
       // nestjs-pino keeps one root logger per process (per test file): that of the first app
       // created, which is why this one captures too.
-      const before = await createTestApp({ ...GENEROUS_LIMITS, LOG_LEVEL: 'info' }, database, {
+      const before = await createTestApp({ LOG_LEVEL: 'info' }, database, {
         logDestination: logs,
       });
       let squatter: SignedUpUser;
@@ -55,7 +50,6 @@ describe('admin bootstrap and an existing account', () => {
 
       const after = await createTestApp(
         {
-          ...GENEROUS_LIMITS,
           ADMIN_EMAIL: OPS_EMAIL,
           ADMIN_PASSWORD: OPERATOR_PASSWORD,
           LOG_LEVEL: 'info',
@@ -87,7 +81,7 @@ describe('admin bootstrap and an existing account', () => {
   it('promotes an existing account whose password is ADMIN_PASSWORD (control)', async () => {
     const database = await createTestDatabase();
     try {
-      const before = await createTestApp(GENEROUS_LIMITS, database);
+      const before = await createTestApp({}, database);
       let owner: SignedUpUser;
       try {
         owner = await signUp(before, { email: OPS_EMAIL });
@@ -95,7 +89,7 @@ describe('admin bootstrap and an existing account', () => {
         await before.close();
       }
       const after = await createTestApp(
-        { ...GENEROUS_LIMITS, ADMIN_EMAIL: OPS_EMAIL, ADMIN_PASSWORD: owner.password },
+        { ADMIN_EMAIL: OPS_EMAIL, ADMIN_PASSWORD: owner.password },
         database,
       );
       try {

@@ -4,7 +4,6 @@ import { createTestApp, TestApp } from './support/test-app.js';
 import { createTestDatabase } from './support/test-database.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   ErrorBody,
   expectData,
@@ -58,7 +57,7 @@ describe('authentication and authorisation', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
+    t = await createTestApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
   });
   afterAll(() => t.close());
 
@@ -92,13 +91,12 @@ describe('authentication and authorisation', () => {
     return t.request({ method: 'GET', url: '/auth/me', headers });
   }
 
-  async function postCount(userPublicId: string): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      `SELECT count(*) AS count FROM posts p JOIN users u ON u.id = p.user_id
-       WHERE u.public_id = $1 AND p.deleted_at IS NULL`,
+  function postCount(userPublicId: string): Promise<number> {
+    return t.count(
+      'posts p JOIN users u ON u.id = p.user_id',
+      'u.public_id = $1 AND p.deleted_at IS NULL',
       [userPublicId],
     );
-    return Number(row.count);
   }
 
   describe('POST /auth/token', () => {
@@ -845,7 +843,7 @@ describe('authentication and authorisation', () => {
  */
 describe('settings that need an app of their own', () => {
   it('honours ACCESS_TOKEN_TTL_SECONDS in expires_in and exp', async () => {
-    const short = await createSuiteApp({ ACCESS_TOKEN_TTL_SECONDS: '120' });
+    const short = await createTestApp({ ACCESS_TOKEN_TTL_SECONDS: '120' });
     try {
       const user = await signUp(short);
       const response = await short.request({

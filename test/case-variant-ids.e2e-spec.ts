@@ -1,7 +1,6 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * API.md: ids in paths are UUIDs in any case, treated case-insensitively everywhere. A write
@@ -20,7 +19,7 @@ let author: SignedUpUser;
 let adminToken: string;
 
 beforeAll(async () => {
-  t = await createSuiteApp(ADMIN);
+  t = await createTestApp(ADMIN);
   author = await signUp(t);
   const login = await t.request({
     method: 'POST',

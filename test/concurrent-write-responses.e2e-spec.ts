@@ -1,7 +1,6 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * A write's response shows the row as that request's own statement left it (UPDATE ... RETURNING),
@@ -17,7 +16,7 @@ let author: SignedUpUser;
 
 beforeAll(async () => {
   // A pool of several connections on PostgreSQL, so that the statements really interleave.
-  t = await createSuiteApp();
+  t = await createTestApp();
   author = await signUp(t);
 });
 afterAll(() => t.close());

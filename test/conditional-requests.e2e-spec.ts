@@ -1,13 +1,7 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
-import {
-  createSuiteApp,
-  expectData,
-  expectError,
-  PostBody,
-  UserBody,
-} from './support/api-expectations.js';
+import { expectData, expectError, PostBody, UserBody } from './support/api-expectations.js';
 
 /**
  * Conditional requests (API.md, "Conditional requests"): strong ETags on single resources,
@@ -42,7 +36,7 @@ describe('conditional requests', () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
+    t = await createTestApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
     const login = await t.request({
       method: 'POST',
       url: '/auth/token',

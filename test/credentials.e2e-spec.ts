@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import { buildOpenApiDocument } from '../src/openapi/swagger.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   expectData,
   expectError,
   expectUnauthorized,
   expectValidationError,
-  GENEROUS_LIMITS,
   UserBody,
 } from './support/api-expectations.js';
 import { bearer, signUp, SignedUpUser } from './support/fixtures.js';
@@ -85,7 +83,7 @@ describe('credentials, scopes and emails', () => {
   let admin: TokenBody;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
+    t = await createTestApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
     admin = await loginOk(t, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterAll(() => t.close());
@@ -363,7 +361,6 @@ describe('two instances sharing the database and a Redis', () => {
     redis = await startRedisServer();
     database = await createTestDatabase();
     const env = {
-      ...GENEROUS_LIMITS,
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
       JWT_SECRET: randomBytes(32).toString('hex'),

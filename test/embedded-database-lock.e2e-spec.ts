@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import {
   buildService,
   eventually,
-  freePort,
   type RunningService,
   startService,
 } from './support/built-service.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * The embedded database as a developer meets it: one directory, real processes. A second

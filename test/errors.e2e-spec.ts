@@ -3,10 +3,9 @@ import { jest } from '@jest/globals';
 import type { InjectOptions } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { UsersService } from '../src/users/users.service.js';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   expectData,
   expectError,
   expectUnauthorized,
@@ -27,17 +26,8 @@ function signUpPayload(email = uniqueEmail()) {
 }
 
 /** Users whose email matches, deleted ones included. */
-async function usersWithEmail(t: TestApp, email: string): Promise<number> {
-  const [row] = await t.sql<{ count: string }>(
-    'SELECT count(*) AS count FROM users WHERE lower(email) = lower($1)',
-    [email],
-  );
-  return Number(row.count);
-}
-
-async function countUsers(t: TestApp): Promise<number> {
-  const [row] = await t.sql<{ count: string }>('SELECT count(*) AS count FROM users');
-  return Number(row.count);
+function usersWithEmail(t: TestApp, email: string): Promise<number> {
+  return t.count('users', 'lower(email) = lower($1)', [email]);
 }
 
 describe('errors', () => {
@@ -46,7 +36,7 @@ describe('errors', () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
+    t = await createTestApp({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     user = await signUp(t);
     const login = await t.request({ method: 'POST', url: '/auth/token', payload: ADMIN });
     adminToken = expectData<{ access_token: string }>(login).access_token;
@@ -60,7 +50,7 @@ describe('errors', () => {
       ['an empty body', ''],
       ['a __proto__ key', '{"__proto__": {"admin": true}, "email": "a@b.co"}'],
     ])('answers %s with the envelope and creates nothing', async (_label, payload) => {
-      const before = await countUsers(t);
+      const before = await t.count('users');
       const response = await t.request({
         method: 'POST',
         url: '/users',
@@ -68,7 +58,7 @@ describe('errors', () => {
         payload,
       });
       expectError(response, 400, 'BAD_REQUEST');
-      expect(await countUsers(t)).toBe(before);
+      expect(await t.count('users')).toBe(before);
     });
 
     it('answers contradictory list parameters (page and cursor)', async () => {
@@ -222,7 +212,7 @@ describe('errors', () => {
       let small: TestApp;
 
       beforeAll(async () => {
-        small = await createSuiteApp({ BODY_LIMIT_BYTES: '1024' });
+        small = await createTestApp({ BODY_LIMIT_BYTES: '1024' });
       });
       afterAll(() => small.close());
 
@@ -353,7 +343,7 @@ describe('errors', () => {
 
     it('answers a JSON body that is not an object', async () => {
       for (const payload of ['[]', 'null', '"text"', '42']) {
-        const before = await countUsers(t);
+        const before = await t.count('users');
         const response = await t.request({
           method: 'POST',
           url: '/users',
@@ -361,7 +351,7 @@ describe('errors', () => {
           payload,
         });
         expectError(response, 422, 'VALIDATION_ERROR');
-        expect(await countUsers(t)).toBe(before);
+        expect(await t.count('users')).toBe(before);
       }
     });
   });
@@ -451,12 +441,15 @@ describe('errors', () => {
       '',
     ];
 
-    it.each(wellFormed)('echoes a well-formed id (%s) on success and on error', async (id) => {
-      const ok = await t.request({
+    const ownUserWithRequestId = (id: string) =>
+      t.request({
         method: 'GET',
         url: `/users/${user.id}`,
         headers: { ...bearer(user.token), 'x-request-id': id },
       });
+
+    it.each(wellFormed)('echoes a well-formed id (%s) on success and on error', async (id) => {
+      const ok = await ownUserWithRequestId(id);
       expect(ok.statusCode).toBe(200);
       expect(ok.headers['x-request-id']).toBe(id);
 
@@ -469,11 +462,7 @@ describe('errors', () => {
     });
 
     it.each(malformed)('replaces a malformed id (%j) with a new UUID', async (id) => {
-      const ok = await t.request({
-        method: 'GET',
-        url: `/users/${user.id}`,
-        headers: { ...bearer(user.token), 'x-request-id': id },
-      });
+      const ok = await ownUserWithRequestId(id);
       expect(ok.statusCode).toBe(200);
       expect(ok.headers['x-request-id']).toMatch(UUID);
 

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { OpenAPIObject, OperationObject, ParameterObject } from '@nestjs/swagger';
 import { buildOpenApiDocument } from '../src/openapi/swagger.js';
-import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
 import {
   BLANK_STRINGS,
@@ -17,7 +16,7 @@ import {
   wrongType,
   type Schema,
 } from './support/openapi-arbitraries.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * Property-based requests drawn from the OpenAPI document, to every operation: valid ones, and
@@ -50,7 +49,7 @@ interface World {
 
 type Snapshot = Record<string, unknown>[][];
 
-const t: TestApp = await createSuiteApp();
+const t: TestApp = await createTestApp();
 const document: OpenAPIObject = buildOpenApiDocument(t.app, { docs: t.config.docsEnabled });
 const operations: Operation[] = Object.entries(document.paths).flatMap(([path, item]) =>
   METHODS.flatMap((method) => (item[method] ? [{ method, path, operation: item[method] }] : [])),

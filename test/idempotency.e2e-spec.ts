@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { PostsService } from '../src/posts/posts.service.js';
 import type { ResolvedDatabase } from '../src/database/resolve-database.js';
@@ -14,18 +15,20 @@ function signUpBody(email: string): Record<string, string> {
   return { email, name: 'Idem Potent', password: 'password-123' };
 }
 
-async function countUsers(t: TestApp, email: string): Promise<number> {
-  const [row] = await t.sql<{ count: string }>('SELECT count(*) FROM users WHERE email = $1', [
-    email,
-  ]);
-  return Number(row.count);
-}
-
-async function countPosts(t: TestApp, title: string): Promise<number> {
-  const [row] = await t.sql<{ count: string }>('SELECT count(*) FROM posts WHERE title = $1', [
-    title,
-  ]);
-  return Number(row.count);
+/** POST /users with an Idempotency-Key, from `remoteAddress` if given. */
+function signUpWithKey(
+  app: TestApp,
+  key: string,
+  payload: Record<string, string>,
+  remoteAddress?: string,
+): Promise<InjectResponse> {
+  return app.request({
+    method: 'POST',
+    url: '/users',
+    remoteAddress,
+    headers: { 'idempotency-key': key },
+    payload,
+  });
 }
 
 describe('Idempotency-Key on creates', () => {
@@ -51,18 +54,8 @@ describe('Idempotency-Key on creates', () => {
     it('replays the first response for a repeat and creates one user', async () => {
       const email = `idem-${randomUUID()}@example.com`;
       const key = randomUUID();
-      const first = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
-      const repeat = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const first = await signUpWithKey(t, key, signUpBody(email));
+      const repeat = await signUpWithKey(t, key, signUpBody(email));
 
       expect(first.statusCode).toBe(201);
       expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -70,29 +63,19 @@ describe('Idempotency-Key on creates', () => {
       expect(repeat.headers['idempotent-replayed']).toBe('true');
       expect(repeat.headers.location).toBe(first.headers.location);
       expect(repeat.json()).toEqual(first.json());
-      expect(await countUsers(t, email)).toBe(1);
+      expect(await t.count('users', 'email = $1', [email])).toBe(1);
     });
 
     it('answers a repeat with the same key and another body with 422, and creates nothing', async () => {
       const key = randomUUID();
       const email = `idem-${randomUUID()}@example.com`;
       const other = `idem-${randomUUID()}@example.com`;
-      await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
-      const reused = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(other),
-      });
+      await signUpWithKey(t, key, signUpBody(email));
+      const reused = await signUpWithKey(t, key, signUpBody(other));
 
       expect(reused.statusCode).toBe(422);
       expect(reused.json()).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
-      expect(await countUsers(t, other)).toBe(0);
+      expect(await t.count('users', 'email = $1', [other])).toBe(0);
     });
 
     it('treats the same fields in another order as the same body', async () => {
@@ -118,84 +101,47 @@ describe('Idempotency-Key on creates', () => {
       const key = randomUUID();
       const first = `idem-${randomUUID()}@example.com`;
       const second = `idem-${randomUUID()}@example.com`;
-      const a = await t.request({
-        method: 'POST',
-        url: '/users',
-        remoteAddress: '10.0.0.1',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(first),
-      });
-      const b = await t.request({
-        method: 'POST',
-        url: '/users',
-        remoteAddress: '10.0.0.2',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(second),
-      });
+      const a = await signUpWithKey(t, key, signUpBody(first), '10.0.0.1');
+      const b = await signUpWithKey(t, key, signUpBody(second), '10.0.0.2');
       expect(a.statusCode).toBe(201);
       expect(b.statusCode).toBe(201);
       expect(b.headers['idempotent-replayed']).toBeUndefined();
-      expect(await countUsers(t, second)).toBe(1);
+      expect(await t.count('users', 'email = $1', [second])).toBe(1);
     });
 
     it('refuses a malformed key with 422 and creates nothing', async () => {
       const email = `idem-${randomUUID()}@example.com`;
       for (const key of ['x'.repeat(256), 'tab\there', 'ümlaut']) {
-        const response = await t.request({
-          method: 'POST',
-          url: '/users',
-          headers: { 'idempotency-key': key },
-          payload: signUpBody(email),
-        });
+        const response = await signUpWithKey(t, key, signUpBody(email));
         expect(response.statusCode).toBe(422);
         expect(response.json()).toMatchObject({
           error: { details: [{ field: 'Idempotency-Key' }] },
         });
       }
-      expect(await countUsers(t, email)).toBe(0);
+      expect(await t.count('users', 'email = $1', [email])).toBe(0);
     });
 
     it('does not let a failed request poison the key: a corrected retry succeeds', async () => {
       const key = randomUUID();
       const email = `idem-${randomUUID()}@example.com`;
-      const invalid = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: { email, name: 'Idem', password: 'short' },
-      });
+      const invalid = await signUpWithKey(t, key, { email, name: 'Idem', password: 'short' });
       expect(invalid.statusCode).toBe(422);
-      const corrected = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const corrected = await signUpWithKey(t, key, signUpBody(email));
       expect(corrected.statusCode).toBe(201);
       expect(corrected.headers['idempotent-replayed']).toBeUndefined();
-      expect(await countUsers(t, email)).toBe(1);
+      expect(await t.count('users', 'email = $1', [email])).toBe(1);
     });
 
     it('does not keep a 409 for a taken email: after the email frees up, the retry creates', async () => {
       const email = `idem-${randomUUID()}@example.com`;
       const owner = await t.request({ method: 'POST', url: '/users', payload: signUpBody(email) });
       const key = randomUUID();
-      const taken = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const taken = await signUpWithKey(t, key, signUpBody(email));
       expect(taken.statusCode).toBe(409);
       await t.sql('UPDATE users SET deleted_at = now() WHERE public_id = $1', [
         owner.json<Created>().data.id,
       ]);
-      const retry = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const retry = await signUpWithKey(t, key, signUpBody(email));
       expect(retry.statusCode).toBe(201);
     });
   });
@@ -211,7 +157,7 @@ describe('Idempotency-Key on creates', () => {
       expect(repeat.headers['idempotent-replayed']).toBe('true');
       expect(repeat.json<Created>().data.id).toBe(first.json<Created>().data.id);
       expect(repeat.headers.location).toBe(`/posts/${first.json<Created>().data.id}`);
-      expect(await countPosts(t, title)).toBe(1);
+      expect(await t.count('posts', 'title = $1', [title])).toBe(1);
     });
 
     it("keeps one caller's keys from another caller", async () => {
@@ -223,7 +169,7 @@ describe('Idempotency-Key on creates', () => {
       expect(theirs.statusCode).toBe(201);
       expect(theirs.headers['idempotent-replayed']).toBeUndefined();
       expect(theirs.json<Created>().data.id).not.toBe(mine.json<Created>().data.id);
-      expect(await countPosts(t, title)).toBe(2);
+      expect(await t.count('posts', 'title = $1', [title])).toBe(2);
     });
 
     it('answers 409 to a repeat that arrives while the first is still running', async () => {
@@ -248,7 +194,7 @@ describe('Idempotency-Key on creates', () => {
         expect(during.json()).toMatchObject({ error: { code: 'CONFLICT' } });
         release();
         expect((await first).statusCode).toBe(201);
-        expect(await countPosts(t, title)).toBe(1);
+        expect(await t.count('posts', 'title = $1', [title])).toBe(1);
       } finally {
         release();
         spy.mockRestore();
@@ -284,7 +230,7 @@ describe('Idempotency-Key across instances and outages', () => {
       );
       expect(ids.size).toBe(1);
       expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(1);
-      expect(await countPosts(a, title)).toBe(1);
+      expect(await a.count('posts', 'title = $1', [title])).toBe(1);
     } finally {
       await a.close();
       await b.close();
@@ -298,24 +244,14 @@ describe('Idempotency-Key across instances and outages', () => {
     try {
       const key = randomUUID();
       const email = `idem-${randomUUID()}@example.com`;
-      const first = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const first = await signUpWithKey(t, key, signUpBody(email));
       expect(first.statusCode).toBe(201);
       await redis.kill();
-      const repeat = await t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+      const repeat = await signUpWithKey(t, key, signUpBody(email));
       expect(repeat.statusCode).toBe(201);
       expect(repeat.headers['idempotent-replayed']).toBe('true');
       expect(repeat.json()).toEqual(first.json());
-      expect(await countUsers(t, email)).toBe(1);
+      expect(await t.count('users', 'email = $1', [email])).toBe(1);
     } finally {
       await t.close();
       await redis.stop();
@@ -376,7 +312,7 @@ describe('Idempotency-Key: replays carry what the first 201 carried', () => {
     expect(slashed.statusCode).toBe(201);
     expect(slashed.headers['idempotent-replayed']).toBe('true');
     expect(slashed.json()).toEqual(first.json());
-    expect(await countPosts(t, title)).toBe(1);
+    expect(await t.count('posts', 'title = $1', [title])).toBe(1);
   });
 });
 
@@ -432,7 +368,7 @@ describe('Idempotency-Key when the database link drops inside the create', () =>
       'SELECT public_id FROM posts WHERE title = $1',
       [title],
     );
-    expect(await countPosts(t, title)).toBe(1);
+    expect(await t.count('posts', 'title = $1', [title])).toBe(1);
     const current = await t.request({
       method: 'GET',
       url: `/posts/${row.public_id}`,
@@ -455,7 +391,7 @@ describe('Idempotency-Key when the database link drops inside the create', () =>
     const again = await createPost(key, title);
     expect(again.statusCode).toBe(201);
     expect(again.json()).toEqual(current.json());
-    expect(await countPosts(t, title)).toBe(1);
+    expect(await t.count('posts', 'title = $1', [title])).toBe(1);
   }
 
   it('cut while the response is being stored (after the commit): a retry replays the post', async () => {
@@ -472,13 +408,7 @@ describe('Idempotency-Key when the database link drops inside the create', () =>
   it('a sign-up cut likewise: the retry replays the user, private view and ETag included', async () => {
     const key = randomUUID();
     const email = `cut-${randomUUID()}@example.com`;
-    const signUpOnce = () =>
-      t.request({
-        method: 'POST',
-        url: '/users',
-        headers: { 'idempotency-key': key },
-        payload: signUpBody(email),
-      });
+    const signUpOnce = () => signUpWithKey(t, key, signUpBody(email));
     const cut = proxy.cutWhenClientSends('SET response_status', { forward: false });
     const first = await signUpOnce();
     await cut;
@@ -496,7 +426,7 @@ describe('Idempotency-Key when the database link drops inside the create', () =>
       etag: first.headers.etag,
     });
     expect(retry.json()).toEqual(first.json());
-    expect(await countUsers(t, email)).toBe(1);
+    expect(await t.count('users', 'email = $1', [email])).toBe(1);
   });
 
   it('cut right after the COMMIT reached the database (its answer lost): a retry replays the post', async () => {

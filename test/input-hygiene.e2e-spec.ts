@@ -1,5 +1,4 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { GENEROUS_LIMITS } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
 import { flushed, LogCapture } from './support/log-capture.js';
 import { parseRaw, rawExchange } from './support/raw-http.js';
@@ -18,7 +17,7 @@ let author: SignedUpUser;
 let postId: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ ...GENEROUS_LIMITS, LOG_LEVEL: 'info' }, undefined, {
+  t = await createTestApp({ LOG_LEVEL: 'info' }, undefined, {
     logDestination: logs,
   });
   author = await signUp(t);

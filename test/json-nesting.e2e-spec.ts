@@ -1,8 +1,7 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import { MAX_JSON_DEPTH } from '../src/common/http/json-body-parser.js';
-import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, signUp, type SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * Deeply nested JSON is refused while the body is parsed (400 BAD_REQUEST with the envelope),
@@ -14,7 +13,7 @@ let t: TestApp;
 let user: SignedUpUser;
 
 beforeAll(async () => {
-  t = await createSuiteApp();
+  t = await createTestApp();
   user = await signUp(t);
 });
 afterAll(() => t.close());

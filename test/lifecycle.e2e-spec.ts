@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { ResolvedDatabase } from '../src/database/resolve-database.js';
-import { buildService, eventually, freePort, startService } from './support/built-service.js';
+import { buildService, eventually, startService } from './support/built-service.js';
+import { freePort } from './support/free-port.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase } from './support/test-database.js';
 

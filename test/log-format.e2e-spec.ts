@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildService, eventually, freePort, startService } from './support/built-service.js';
+import { buildService, eventually, startService } from './support/built-service.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * What a person sees at start: pretty lines with level names for LOG_FORMAT=pretty, JSON

@@ -1,6 +1,5 @@
-import { createSuiteApp } from './support/api-expectations.js';
 import { bearer, createPost, signUp, type SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * A field that is present must be valid: `null` is not "absent" in a PATCH (nor in a PUT or a
@@ -16,7 +15,7 @@ let adminToken: string;
 let postId: string;
 
 beforeAll(async () => {
-  t = await createSuiteApp(ADMIN);
+  t = await createTestApp(ADMIN);
   user = await signUp(t);
   postId = (await createPost(t, user)).id;
   const login = await t.request({

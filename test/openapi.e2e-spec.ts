@@ -7,8 +7,8 @@ import type {
 import { ERROR_CODE_BY_STATUS } from '../src/common/errors/error-code.js';
 import { errorSchemaName } from '../src/openapi/error-responses.js';
 import { buildOpenApiDocument } from '../src/openapi/swagger.js';
-import { createSuiteApp, expectError } from './support/api-expectations.js';
-import type { TestApp } from './support/test-app.js';
+import { expectError } from './support/api-expectations.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * The OpenAPI document: served at /docs-json (and Swagger UI at /docs) only with DOCS_ENABLED,
@@ -56,7 +56,7 @@ describe('the OpenAPI document', () => {
     let document: OpenAPIObject;
 
     beforeAll(async () => {
-      t = await createSuiteApp({ DOCS_ENABLED: 'true' });
+      t = await createTestApp({ DOCS_ENABLED: 'true' });
       document = buildOpenApiDocument(t.app, { docs: true });
     });
     afterAll(() => t.close());
@@ -212,7 +212,7 @@ describe('the OpenAPI document', () => {
     let t: TestApp;
 
     beforeAll(async () => {
-      t = await createSuiteApp({ DOCS_ENABLED: 'false' });
+      t = await createTestApp({ DOCS_ENABLED: 'false' });
     });
     afterAll(() => t.close());
 

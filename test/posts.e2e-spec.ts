@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   expectData,
   expectError,
   expectPage,
@@ -26,7 +25,7 @@ describe('posts', () => {
   let reader: SignedUpUser;
 
   beforeAll(async () => {
-    t = await createSuiteApp();
+    t = await createTestApp();
     author = await signUp(t, { name: 'Author' });
     reader = await signUp(t, { name: 'Reader' });
   });
@@ -40,12 +39,8 @@ describe('posts', () => {
     return row;
   }
 
-  async function countPosts(where = 'TRUE', parameters: unknown[] = []): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      `SELECT count(*) AS count FROM posts WHERE ${where}`,
-      parameters,
-    );
-    return Number(row.count);
+  function countPosts(where?: string, parameters?: unknown[]): Promise<number> {
+    return t.count('posts', where, parameters);
   }
 
   async function internalUserId(publicId: string): Promise<number> {

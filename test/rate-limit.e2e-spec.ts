@@ -104,6 +104,15 @@ describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', ()
   let user: SignedUpUser;
   let post: { id: string };
 
+  /** POST /auth/token with the user's credentials, from `ip`. */
+  const logIn = (ip: string) =>
+    send(t, {
+      method: 'POST',
+      url: '/auth/token',
+      ip,
+      payload: { email: user.email, password: user.password },
+    });
+
   beforeAll(async () => {
     t = await createTestApp({
       RATE_LIMIT_MAX: String(MAX),
@@ -144,13 +153,7 @@ describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', ()
 
   it("an auth 429 shows the auth budget's numbers, not the general budget's", async () => {
     const ip = nextIp();
-    const login = () =>
-      send(t, {
-        method: 'POST',
-        url: '/auth/token',
-        ip,
-        payload: { email: user.email, password: user.password },
-      });
+    const login = () => logIn(ip);
     for (let sent = 1; sent <= AUTH_MAX; sent += 1) {
       const response = await login();
       expectStatus(response, 200);
@@ -170,13 +173,7 @@ describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', ()
 
   it('POST /auth/token has its own, stricter budget (AUTH_RATE_LIMIT_MAX)', async () => {
     const ip = nextIp();
-    const login = () =>
-      send(t, {
-        method: 'POST',
-        url: '/auth/token',
-        ip,
-        payload: { email: user.email, password: user.password },
-      });
+    const login = () => logIn(ip);
     for (let sent = 1; sent <= AUTH_MAX; sent += 1) {
       const response = await login();
       expectStatus(response, 200);

@@ -7,7 +7,6 @@ import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   expectData,
   expectError,
@@ -70,7 +69,7 @@ describe('OWASP API Security Top 10 (2023)', () => {
   let bobPost: { id: string };
 
   beforeAll(async () => {
-    t = await createSuiteApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
+    t = await createTestApp({ ADMIN_EMAIL, ADMIN_PASSWORD });
     const login = await t.request({
       method: 'POST',
       url: '/auth/token',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import {
-  createSuiteApp,
   expectData,
   expectError,
   expectUnauthorized,
@@ -9,7 +8,7 @@ import {
   UUID,
 } from './support/api-expectations.js';
 import { bearer, signUp, SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 import { decodeJwt } from './support/tokens.js';
 
 /**
@@ -38,7 +37,7 @@ describe('sessions', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createSuiteApp();
+    t = await createTestApp();
   });
   afterAll(() => t.close());
 

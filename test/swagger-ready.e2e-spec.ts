@@ -11,15 +11,9 @@ import type {
 import { DOCS_TITLE, buildOpenApiDocument } from '../src/openapi/swagger.js';
 import { DEMO_LOGIN, DEMO_PASSWORD, DEMO_USERS } from '../src/database/demo-data.js';
 import { UsersService } from '../src/users/users.service.js';
-import {
-  createSuiteApp,
-  expectData,
-  expectError,
-  expectPage,
-  META_KEYS,
-} from './support/api-expectations.js';
+import { expectData, expectError, expectPage, META_KEYS } from './support/api-expectations.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
-import type { TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * Swagger UI ready to use for someone who has just started the service: the authorization
@@ -140,7 +134,7 @@ describe('Swagger UI, ready to use', () => {
     let operations: Operation[];
 
     beforeAll(async () => {
-      t = await createSuiteApp({ DOCS_ENABLED: 'true' });
+      t = await createTestApp({ DOCS_ENABLED: 'true' });
       document = buildOpenApiDocument(t.app, { docs: true });
       operations = operationsOf(document);
     });
@@ -379,7 +373,7 @@ describe('Swagger UI, ready to use', () => {
     let t: TestApp;
 
     beforeAll(async () => {
-      t = await createSuiteApp({ DOCS_ENABLED: 'false' });
+      t = await createTestApp({ DOCS_ENABLED: 'false' });
     });
     afterAll(() => t.close());
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TestApp } from './support/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  createSuiteApp,
   DEFAULT_SCOPES,
   expectData,
   expectError,
@@ -35,7 +34,7 @@ describe('users', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createSuiteApp();
+    t = await createTestApp();
   });
   afterAll(() => t.close());
 
@@ -47,12 +46,8 @@ describe('users', () => {
     return row;
   }
 
-  async function liveUsersWithEmail(email: string): Promise<number> {
-    const [row] = await t.sql<{ count: string }>(
-      'SELECT count(*) AS count FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL',
-      [email],
-    );
-    return Number(row.count);
+  function liveUsersWithEmail(email: string): Promise<number> {
+    return t.count('users', 'lower(email) = lower($1) AND deleted_at IS NULL', [email]);
   }
 
   function postUser(payload: unknown) {

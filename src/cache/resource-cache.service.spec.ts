@@ -42,10 +42,13 @@ interface Row {
 /** The database: one row, and loads that each see the row as it was when the load ran. */
 class FakeDatabase {
   row: Row = { title: 'old' };
+  /** Loads run so far (settled or not). */
+  loads = 0;
   readonly pending: { resolve: () => void }[] = [];
 
-  /** A load that reads the row now but answers only when release() is called. */
+  /** A load that reads the row now but answers only when released. */
   deferredLoad = (): (() => Promise<Row | null>) => () => {
+    this.loads += 1;
     const seen = { ...this.row };
     return new Promise<Row | null>((resolve) => {
       this.pending.push({ resolve: () => resolve(seen) });
@@ -54,6 +57,13 @@ class FakeDatabase {
 
   releaseAll(): void {
     for (const load of this.pending.splice(0)) load.resolve();
+  }
+
+  /** Releases the load that is `index`th among those still pending. */
+  release(index: number): void {
+    const [load] = this.pending.splice(index, 1);
+    if (!load) throw new Error(`no pending load ${index}`);
+    load.resolve();
   }
 }
 
@@ -133,5 +143,53 @@ describe('ResourceCache single flight across instances', () => {
       value: { title: 'new' },
       hit: true,
     });
+  });
+
+  it('a reader that loaded the old row before a write, and stores it after, leaves an entry never served', async () => {
+    // The slow reader has loaded the old row; the write commits and invalidates, and returns.
+    const slowReader = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    database.row = { title: 'new' };
+    await y.invalidate([KEY]);
+
+    // A read that starts after the write returned has a load of its own, and answers the new row.
+    const after = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    expect(database.pending).toHaveLength(2);
+    database.release(1);
+    expect(await after).toEqual({ value: { title: 'new' }, hit: false });
+
+    // The slow reader finishes last and stores the old row over the new entry.
+    database.release(0);
+    expect(await slowReader).toEqual({ value: { title: 'old' }, hit: false });
+
+    // That entry is never served: the next read loads the new row, and the one after hits it.
+    const next = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    expect(database.pending).toHaveLength(1);
+    database.releaseAll();
+    expect(await next).toEqual({ value: { title: 'new' }, hit: false });
+    expect(await y.read(KEY, database.deferredLoad(), hydrate)).toEqual({
+      value: { title: 'new' },
+      hit: true,
+    });
+  });
+
+  it('20 concurrent reads of a cold key make one load, and later reads are hits', async () => {
+    const concurrency = 20;
+    const reads = Array.from({ length: concurrency }, () =>
+      x.read(KEY, database.deferredLoad(), hydrate),
+    );
+    await settle();
+    expect(database.loads).toBe(1);
+    database.releaseAll();
+    for (const read of await Promise.all(reads)) {
+      expect(read).toEqual({ value: { title: 'old' }, hit: false });
+    }
+    expect(await x.read(KEY, database.deferredLoad(), hydrate)).toEqual({
+      value: { title: 'old' },
+      hit: true,
+    });
+    expect(database.loads).toBe(1);
   });
 });

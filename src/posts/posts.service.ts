@@ -17,6 +17,7 @@ import { PaginationService } from '../common/pagination/pagination.service.js';
 import { User } from '../users/user.entity.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { UpdatePostInput } from './dto/update-post.input.dto.js';
+import { LIVE_POST_SELECT_LIST, type LivePostRow, livePostFields } from './post-columns.js';
 import { Post } from './post.entity.js';
 
 @Injectable()
@@ -119,7 +120,7 @@ export class PostsService {
               version = version + 1, updated_at = CURRENT_TIMESTAMP
         WHERE public_id = $1 AND deleted_at IS NULL
           AND ($4::integer[] IS NULL OR version = ANY($4::integer[]))
-    RETURNING id, public_id, user_id, title, body, version, created_at, updated_at,
+    RETURNING ${LIVE_POST_SELECT_LIST},
               (SELECT u.public_id FROM users u WHERE u.id = posts.user_id) AS author_public_id`,
       [publicId, changes.title ?? null, changes.body ?? null, versionsParameter(ifMatch)],
     );
@@ -184,30 +185,12 @@ export class PostsService {
   }
 }
 
-interface UpdatedPostRow {
-  id: number;
-  public_id: string;
-  user_id: number;
-  title: string;
-  body: string;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  author_public_id: string;
-}
+/** An updated post's row: a live post's columns and its author's public id. */
+type UpdatedPostRow = LivePostRow & { author_public_id: string };
 
-/** An updated post's row (UpdatedPostRow) as the entity, with its author's public id. */
+/** An updated post's row as the entity, with its author's public id. */
 function postFromRow(row: UpdatedPostRow): Post {
-  return Object.assign(new Post(), {
-    id: row.id,
-    publicId: row.public_id,
-    userId: row.user_id,
-    title: row.title,
-    body: row.body,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deletedAt: null,
+  return Object.assign(new Post(), livePostFields(row), {
     author: Object.assign(new User(), { publicId: row.author_public_id }),
   });
 }

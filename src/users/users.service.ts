@@ -31,6 +31,7 @@ import { ReplaceUserInput } from './dto/replace-user.input.dto.js';
 import { UpdateUserInput } from './dto/update-user.input.dto.js';
 import { PasswordService } from './password.service.js';
 import { userCacheKey } from './user-cache-key.js';
+import { LIVE_USER_SELECT_LIST, type LiveUserRow, liveUserFields } from './user-columns.js';
 import { User } from './user.entity.js';
 import { UserLifecycle } from './user-lifecycle.js';
 
@@ -40,22 +41,6 @@ type UserChanges = Partial<
 
 /** Work to do inside the transaction of a user's write, given the user's internal id. */
 export type TransactionStep = (manager: EntityManager, userId: number) => Promise<void>;
-
-const LIVE_USER_COLUMNS =
-  'SELECT id, public_id, email, email_verified, name, scopes, credential_version, version, created_at, updated_at';
-
-interface LiveUserRow {
-  id: number;
-  public_id: string;
-  email: string;
-  email_verified: boolean;
-  name: string;
-  scopes: string[];
-  credential_version: number;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
 
 @Injectable()
 export class UsersService {
@@ -126,7 +111,7 @@ export class UsersService {
    */
   async findForLogin(email: string): Promise<User | null> {
     const [row] = await this.users.query<(LiveUserRow & { password_hash: string })[]>(
-      `${LIVE_USER_COLUMNS}, password_hash FROM users
+      `SELECT ${LIVE_USER_SELECT_LIST}, password_hash FROM users
         WHERE lower(email) = lower($1) AND deleted_at IS NULL`,
       [email],
     );
@@ -345,8 +330,7 @@ export class UsersService {
               version = version + 1, updated_at = CURRENT_TIMESTAMP
         WHERE public_id = $1 AND deleted_at IS NULL
           AND ($6::integer[] IS NULL OR version = ANY($6::integer[]))
-    RETURNING id, public_id, email, email_verified, name, scopes, credential_version, version,
-              created_at, updated_at`,
+    RETURNING ${LIVE_USER_SELECT_LIST}`,
       [
         publicId,
         changes.email ?? null,
@@ -400,28 +384,16 @@ export class UsersService {
    */
   private async loadLive(publicId: string): Promise<User | null> {
     const [row] = await this.users.query<LiveUserRow[]>(
-      `${LIVE_USER_COLUMNS} FROM users WHERE public_id = $1 AND deleted_at IS NULL`,
+      `SELECT ${LIVE_USER_SELECT_LIST} FROM users WHERE public_id = $1 AND deleted_at IS NULL`,
       [publicId],
     );
     return row ? userFromRow(row) : null;
   }
 }
 
-/** A live user's row (LIVE_USER_COLUMNS) as the entity. */
+/** A live user's row (user-columns.ts) as the entity. */
 function userFromRow(row: LiveUserRow): User {
-  return Object.assign(new User(), {
-    id: row.id,
-    publicId: row.public_id,
-    email: row.email,
-    emailVerified: row.email_verified,
-    name: row.name,
-    scopes: row.scopes,
-    credentialVersion: row.credential_version,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deletedAt: null,
-  });
+  return Object.assign(new User(), liveUserFields(row));
 }
 
 function userChanged(): PreconditionFailedException {

@@ -1,3 +1,4 @@
+import { GENEROUS_LIMITS } from '../support/generous-limits.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +8,10 @@ import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
 import {
   buildService,
   eventually,
-  freePort,
   startService,
   type RunningService,
 } from '../support/built-service.js';
+import { freePort } from '../support/free-port.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { createTestDatabase } from '../support/test-database.js';
 
@@ -49,10 +50,7 @@ describe('mail queue across service processes', () => {
       LOG_LEVEL: 'warn',
       SMTP_URL: sink.url,
       MAIL_POLL_INTERVAL_MS: '100',
-      RATE_LIMIT_MAX: '100000',
-      AUTH_RATE_LIMIT_MAX: '100000',
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-      SIGNUP_RATE_LIMIT_MAX: '1000000',
+      ...GENEROUS_LIMITS,
       ...env,
     });
     services.push(service);

@@ -1,12 +1,13 @@
+import { GENEROUS_LIMITS } from '../support/generous-limits.js';
 import { jest } from '@jest/globals';
 import { Client } from 'pg';
 import {
   buildService,
   eventually,
-  freePort,
   startService,
   type RunningService,
 } from '../support/built-service.js';
+import { freePort } from '../support/free-port.js';
 import { PgBouncer } from '../support/pgbouncer.js';
 import { PostgresCluster } from '../support/postgres-cluster.js';
 import { MIGRATION_LOCK_KEY } from '../../src/database/migration-runner.service.js';
@@ -60,10 +61,7 @@ describe('through PgBouncer in transaction mode', () => {
       DATABASE_URL: bouncer.url('app', 'app'),
       JWT_SECRET: 'a-secret-of-at-least-32-bytes-for-the-engine-tests',
       DOCS_ENABLED: 'false',
-      RATE_LIMIT_MAX: '100000',
-      AUTH_RATE_LIMIT_MAX: '100000',
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-      SIGNUP_RATE_LIMIT_MAX: '1000000',
+      ...GENEROUS_LIMITS,
       SHUTDOWN_DRAIN_MS: '0',
       ...env,
     });

@@ -1,3 +1,4 @@
+import { GENEROUS_LIMITS } from '../support/generous-limits.js';
 import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
 import { buildService } from '../support/built-service.js';
 import { stopAllRedisServers } from '../support/redis-server.js';
@@ -50,10 +51,8 @@ describe('Redis Cluster: three masters, two instances', () => {
       REDIS_CLUSTER_NODES: cluster.nodesSetting,
       REDIS_PASSWORD: PASSWORD,
       REDIS_KEY_PREFIX: PREFIX,
-      RATE_LIMIT_MAX: '100000',
+      ...GENEROUS_LIMITS,
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-      SIGNUP_RATE_LIMIT_MAX: '1000000',
     };
     a = await startInstance('a', env);
     b = await startInstance('b', env);

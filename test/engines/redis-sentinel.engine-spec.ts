@@ -1,3 +1,4 @@
+import { GENEROUS_LIMITS } from '../support/generous-limits.js';
 import { buildService } from '../support/built-service.js';
 import { stopAllRedisServers } from '../support/redis-server.js';
 import {
@@ -58,10 +59,8 @@ describe('Redis Sentinel: failovers during traffic', () => {
       REDIS_PASSWORD: PASSWORDS.servers,
       REDIS_SENTINEL_PASSWORD: PASSWORDS.sentinels,
       REDIS_KEY_PREFIX: 'sentinel-engine',
-      RATE_LIMIT_MAX: '100000',
+      ...GENEROUS_LIMITS,
       AUTH_RATE_LIMIT_MAX: String(AUTH_LIMIT),
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-      SIGNUP_RATE_LIMIT_MAX: '1000000',
     };
     a = await startInstance('a', env);
     b = await startInstance('b', env);

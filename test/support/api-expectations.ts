@@ -1,25 +1,9 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { createTestApp, TestApp } from './test-app.js';
 
 /**
  * Assertions on the HTTP contract of API.md (envelopes, representations, error bodies), shared by
  * the users, posts and errors suites.
  */
-
-/**
- * Rate limits far above what one test file sends, so a suite about other behaviour never meets a
- * 429 (the rate-limit suite sets its own limits).
- */
-export const GENEROUS_LIMITS = {
-  RATE_LIMIT_MAX: '100000',
-  AUTH_RATE_LIMIT_MAX: '100000',
-  AUTH_ACCOUNT_RATE_LIMIT_MAX: '100000',
-  SIGNUP_RATE_LIMIT_MAX: '100000',
-};
-
-export function createSuiteApp(env: Record<string, string> = {}): Promise<TestApp> {
-  return createTestApp({ ...GENEROUS_LIMITS, ...env });
-}
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ISO 8601 in UTC, as JSON.stringify writes a Date: 2026-11-23T10:00:00.000Z */

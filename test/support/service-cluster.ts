@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eventually, freePort, startService, type RunningService } from './built-service.js';
+import { GENEROUS_LIMITS } from './generous-limits.js';
+import { type Instance, startInstance, stopInstance } from './service-instances.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** One service process of a cluster, with the proxies between it and its engines (if any). */
-export interface ClusterInstance {
-  readonly name: string;
-  readonly base: string;
+export interface ClusterInstance extends Instance {
   /** Between this instance and PostgreSQL, when asked for. */
   readonly databaseProxy?: TcpProxy;
   /** Between this instance and Redis, when asked for. */
   readonly redisProxy?: TcpProxy;
-  readonly process: RunningService;
   /** Whether it has been killed (SIGKILL). */
   killed: boolean;
   kill(): Promise<void>;
@@ -94,51 +89,30 @@ export class ServiceCluster {
     const redisProxy = spec.proxyRedis ? TcpProxy.forUrl(this.options.redisUrl, 6379) : undefined;
     await databaseProxy?.start();
     await redisProxy?.start();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const service = startService({
+    const started = await startInstance(spec.name, {
       NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: mkdtempSync(join(tmpdir(), `cluster-${spec.name}-`)),
+      TRUST_PROXY: 'false',
       DATABASE_URL: databaseProxy?.urlFor(this.options.databaseUrl) ?? this.options.databaseUrl,
       REDIS_URL: redisProxy?.urlFor(this.options.redisUrl) ?? this.options.redisUrl,
       RUN_MIGRATIONS: runMigrations,
       DATABASE_POOL_MAX: '6',
       LOG_LEVEL: 'error',
-      RATE_LIMIT_MAX: '1000000',
-      AUTH_RATE_LIMIT_MAX: '1000000',
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-      SIGNUP_RATE_LIMIT_MAX: '1000000',
+      ...GENEROUS_LIMITS,
       DOCS_ENABLED: 'false',
       ...shared,
       ...this.options.env,
     });
     const instance: ClusterInstance = {
-      name: spec.name,
-      base,
+      ...started,
       databaseProxy,
       redisProxy,
-      process: service,
       killed: false,
       async kill() {
         if (instance.killed) return;
         instance.killed = true;
-        if (service.child.exitCode === null && service.child.signalCode === null) {
-          service.child.kill('SIGKILL');
-          await service.exited;
-        }
+        await stopInstance(instance);
       },
     };
-    try {
-      await eventually(async () => (await fetch(`${base}/ready`)).status === 200, 600);
-    } catch (error) {
-      await instance.kill();
-      throw new Error(
-        `instance ${spec.name} never became ready: ${service.stderr.join('').slice(-2000)}`,
-        { cause: error },
-      );
-    }
     return instance;
   }
 }

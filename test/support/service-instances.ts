@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RunningService, startService } from './built-service.js';
+import { type RunningService, startService } from './built-service.js';
+import { freePort } from './free-port.js';
 
-/** One service process of several sharing a database and a Redis. */
+/**
+ * One built service process (test/support/built-service.ts, buildService() first) of several
+ * sharing a database and a Redis.
+ */
 export interface Instance {
   readonly name: string;
   readonly base: string;
@@ -68,8 +72,10 @@ export async function startInstance(name: string, env: Record<string, string>): 
   }
 }
 
+/** SIGKILL; nothing if it has already exited. */
 export async function stopInstance(instance: Instance | undefined): Promise<void> {
-  if (!instance || instance.service.child.exitCode !== null) return;
+  const child = instance?.service.child;
+  if (!instance || !child || child.exitCode !== null || child.signalCode !== null) return;
   instance.service.child.kill('SIGKILL');
   await instance.service.exited;
 }

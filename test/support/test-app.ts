@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ResolvedDatabase } from '../../src/database/resolve-database.js';
 import { ContractChecker } from './contract.js';
+import { GENEROUS_LIMITS } from './generous-limits.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -19,6 +20,8 @@ export interface TestApp {
   request(options: InjectOptions): Promise<InjectResponse>;
   /** Raw SQL against the app's database, for asserting what was stored. */
   sql<T = Record<string, unknown>>(query: string, parameters?: unknown[]): Promise<T[]>;
+  /** `SELECT count(*) FROM {from} WHERE {where}`: how many rows are stored. */
+  count(from: string, where?: string, parameters?: unknown[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -46,12 +49,9 @@ export async function createTestApp(
     ...(testRedisUrl ? { REDIS_URL: testRedisUrl } : {}),
     REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
     // Out of the way unless a test is about rate limits (then it sets its own).
-    RATE_LIMIT_MAX: '1000000',
-    AUTH_RATE_LIMIT_MAX: '1000000',
+    ...GENEROUS_LIMITS,
     // No mail is sent unless a test is about mail (then it sets SMTP_URL and turns this on).
     MAIL_WORKER_ENABLED: 'false',
-    AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000000',
-    SIGNUP_RATE_LIMIT_MAX: '1000000',
     ...env,
     DATABASE_URL: db.url,
   });
@@ -74,6 +74,13 @@ export async function createTestApp(
       return response;
     },
     sql: (query, parameters) => dataSource.query(query, parameters),
+    async count(from, where = 'TRUE', parameters = []) {
+      const [row] = await dataSource.query<{ count: string }[]>(
+        `SELECT count(*) AS count FROM ${from} WHERE ${where}`,
+        parameters,
+      );
+      return Number(row.count);
+    },
     async close() {
       await app.close();
       if (!database) await db.stop();

@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Query, Res } from 
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { CachePrefetchOf, PrefetchedResource } from '../cache/request-prefetch.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import { Authorize } from '../auth/decorators/authorize.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiErrorResponses, ApiPageResponse } from '../common/http/api-responses.decorator.js';
@@ -44,6 +46,7 @@ export class PostsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a post', description: 'Cache-aside (X-Cache).' })
   @Authorize({ scopes: ['posts:read'] })
+  @PrefetchedResource('post')
   @ApiUuidParam()
   @ApiIfNoneMatch()
   @ApiXCache()
@@ -53,8 +56,9 @@ export class PostsController {
     @UuidParam() id: string,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CachePrefetchOf() prefetch: CachePrefetch | undefined,
   ): Promise<DataEnvelope<PostOutput> | undefined> {
-    const { value, hit } = await this.posts.findOne(id);
+    const { value, hit } = await this.posts.findOne(id, prefetch);
     setXCache(reply, hit);
     if (replyWithEtag(reply, postEtag(value), ifNoneMatch)) return undefined; // 304
     return envelope(presentPost(value));

@@ -44,6 +44,8 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { CachePrefetchOf, PrefetchedResource } from '../cache/request-prefetch.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import { SignupRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import {
@@ -121,6 +123,7 @@ export class UsersController {
     description: 'Cache-aside (X-Cache). Email and scopes only for the user themself and admins.',
   })
   @Authorize({ scopes: ['users:read'] })
+  @PrefetchedResource('user')
   @ApiUuidParam()
   @ApiIfNoneMatch()
   @ApiXCache()
@@ -131,8 +134,9 @@ export class UsersController {
     @CurrentUser() viewer: AuthenticatedUser,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CachePrefetchOf() prefetch: CachePrefetch | undefined,
   ): Promise<DataEnvelope<UserOutput> | undefined> {
-    const { value, hit } = await this.users.findOne(id);
+    const { value, hit } = await this.users.findOne(id, prefetch);
     setXCache(reply, hit);
     if (replyWithEtag(reply, userEtag(value, viewer), ifNoneMatch)) return undefined; // 304
     return envelope(presentUser(value, viewer));

@@ -13,7 +13,7 @@ import { AcceptedVersions, versionAccepted } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
-import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import { CacheRead, type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
@@ -99,8 +99,8 @@ export class UsersService {
   }
 
   /** A live user, cache-aside (`user:{id}`). */
-  async findOne(publicId: string): Promise<CacheRead<User>> {
-    const read = await this.readCached(publicId);
+  async findOne(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<User>> {
+    const read = await this.readCached(publicId, prefetch);
     if (!read) throw new NotFoundException('User not found');
     return read;
   }
@@ -109,8 +109,8 @@ export class UsersService {
    * A live user, or null: the per-request check behind every token (cached, and invalidated by
    * every write, so scopes and the credential version are the current ones on every instance).
    */
-  async findLive(publicId: string): Promise<User | null> {
-    return (await this.readCached(publicId))?.value ?? null;
+  async findLive(publicId: string, prefetch?: CachePrefetch): Promise<User | null> {
+    return (await this.readCached(publicId, prefetch))?.value ?? null;
   }
 
   /**
@@ -385,8 +385,9 @@ export class UsersService {
     return row;
   }
 
-  private readCached(publicId: string): Promise<CacheRead<User> | null> {
-    return this.cache.read(userKey(publicId), () => this.loadLive(publicId), hydrateUser);
+  private readCached(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<User> | null> {
+    const load = () => this.loadLive(publicId);
+    return this.cache.read(userKey(publicId), load, hydrateUser, prefetch);
   }
 
   /**
@@ -424,7 +425,7 @@ function userChanged(): PreconditionFailedException {
   return new PreconditionFailedException('The user has changed: If-Match does not match its ETag');
 }
 
-function userKey(publicId: string): string {
+export function userKey(publicId: string): string {
   return `user:${publicId}`;
 }
 

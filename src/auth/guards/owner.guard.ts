@@ -11,6 +11,7 @@ import { canonicalUuid } from '../../common/ids/canonical-uuid.js';
 import { PostsService } from '../../posts/posts.service.js';
 import { AuthenticatedUser, isAdmin } from '../authenticated-user.js';
 import { OWNED_RESOURCE, OwnedResource } from '../decorators/authorize.decorator.js';
+import { perRoute } from '../../common/route-metadata.js';
 
 type OwnedRequest = FastifyRequest<{ Params: { id?: string } }> & { user?: AuthenticatedUser };
 
@@ -20,16 +21,17 @@ type OwnedRequest = FastifyRequest<{ Params: { id?: string } }> & { user?: Authe
  */
 @Injectable()
 export class OwnerGuard implements CanActivate {
+  private readonly resourceOf = perRoute((handler) =>
+    this.reflector.get<OwnedResource | undefined>(OWNED_RESOURCE, handler),
+  );
+
   constructor(
     private readonly reflector: Reflector,
     private readonly posts: PostsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const resource = this.reflector.get<OwnedResource | undefined>(
-      OWNED_RESOURCE,
-      context.getHandler(),
-    );
+    const resource = this.resourceOf(context);
     if (!resource) return true;
     const request = context.switchToHttp().getRequest<OwnedRequest>();
     // Guards run before pipes: a malformed id is refused here as the pipe would (404). The id is

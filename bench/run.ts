@@ -193,7 +193,7 @@ function baselineEnv(port: number, extra: Record<string, string> = {}): Record<s
   };
 }
 
-async function waitReady(proc: Proc, path: string, timeoutMs = 60_000): Promise<void> {
+async function waitReady(proc: Proc, path: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error(`${proc.name} exited at start; see ${proc.logFile}`);

@@ -31,7 +31,11 @@ type Tags<T = unknown> = { entry?: Entry<T>; gen: string; epoch: string } | null
  * to the entry, generation and epoch read for it. Per request, never shared between requests: a
  * read made before a request arrived must never answer it.
  */
-export type CachePrefetch = ReadonlyMap<string, Promise<Tags>>;
+export interface CachePrefetch {
+  readonly reads: ReadonlyMap<string, Promise<Tags>>;
+  /** ResourceCache's count of epoch doubts when the reads were sent. */
+  readonly doubts: number;
+}
 
 /**
  * Entries are checked against the epoch under this key, so its name versions the entry format:
@@ -78,6 +82,8 @@ export class ResourceCache implements OnApplicationShutdown {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly ttlMs: number;
   private epochStale = false;
+  /** How many times the epoch came into doubt: a prefetch sent before the last doubt is not used. */
+  private doubts = 0;
   /** Before this time (ms) the epoch is not renewed: a failover is still settling. */
   private distrustUntil = 0;
   private readonly cluster: boolean;
@@ -117,10 +123,15 @@ export class ResourceCache implements OnApplicationShutdown {
     // A prefetched read was sent after this request arrived, so it is as fresh as one sent now
     // would be for the no-stale-read promise: a write that returned before the request began
     // had replaced the generation before it; one that returns later is concurrent with this
-    // request, and either order is a correct answer. Once the epoch is in doubt (a lost
-    // connection, a failed invalidation, a failover since), it is read again after renewal.
-    const prefetched = this.epochStale ? undefined : prefetch?.get(key);
-    const tags = (prefetched ? await prefetched : await this.readTags<T>(keys)) as Tags<T>;
+    // request, and either order is a correct answer. If the epoch came into doubt since it was
+    // sent (a lost connection, a failed invalidation, a failover), it is read again instead,
+    // after renewal, even if the epoch has been renewed meanwhile.
+    let tags: Tags<T> | undefined;
+    if (prefetch && prefetch.doubts === this.doubts && !this.epochStale) {
+      const read = (await prefetch.reads.get(key)) as Tags<T> | undefined;
+      if (prefetch.doubts === this.doubts) tags = read;
+    }
+    if (tags === undefined) tags = await this.readTags<T>(keys);
     if (tags?.entry && tags.entry.gen === tags.gen && tags.entry.epoch === tags.epoch) {
       this.metrics.hit(key);
       return { value: hydrate(tags.entry.value), hit: true };
@@ -177,7 +188,7 @@ export class ResourceCache implements OnApplicationShutdown {
         return null;
       },
     );
-    return new Map(
+    const reads = new Map(
       unique.map((key, index) => [
         key,
         read.then(
@@ -185,6 +196,7 @@ export class ResourceCache implements OnApplicationShutdown {
         ),
       ]),
     );
+    return { reads, doubts: this.doubts };
   }
 
   /** Entry, generation and epoch in one round trip; null when the cache cannot be trusted now. */
@@ -225,6 +237,7 @@ export class ResourceCache implements OnApplicationShutdown {
 
   private markEpochStale(): void {
     this.epochStale = true;
+    this.doubts += 1;
     if (this.shutDown) return;
     this.epochRetry ??= setInterval(() => {
       // While disconnected every command fails at once: wait for the reconnection, quietly.

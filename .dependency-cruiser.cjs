@@ -5,7 +5,7 @@
  * scripts/) wire everything and may import anything.
  */
 const INFRASTRUCTURE =
-  '^src/(access|cache|common|config|database|health|idempotency|mail|observability|rate-limit|redis)/';
+  '^src/(access|cache|common|config|database|health|idempotency|mail|observability|openapi|rate-limit|redis)/';
 const ROOTS = '^src/(app\\.module|app\\.factory|bootstrap|main)\\.ts$|^src/scripts/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -43,8 +43,6 @@ module.exports = {
         path: '^src/',
         pathNot: [
           '^src/(common|config)/',
-          // removed by h15-http merge: the OpenAPI builder leaves common/ (or the constant moves)
-          '^src/rate-limit/auth-rate-limit\\.decorator\\.ts$',
         ],
       },
     },

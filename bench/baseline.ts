@@ -10,6 +10,8 @@
  *                                    user through the cache (one MGET of entry+generation+epoch;
  *                                    on a miss: raw pg SELECT and SET with PX), `{data}` envelope
  *   GET /raw/users/:id               the same, but the user straight from raw pg (no cache)
+ *   GET /floor/users/:id             target 2's floor: JWT verify and one Redis GET of the entry
+ *                                    (no liveness, no generation or epoch; filled on first read)
  *   GET /posts[?cursor=…]            JWT + liveness, the page query TypeORM sends (same SQL text)
  *                                    and the pg_class estimate in parallel, AES-GCM cursors,
  *                                    `{data, meta}` envelope
@@ -136,6 +138,17 @@ async function authenticate(
   reply: FastifyReply,
   scope: string,
 ): Promise<Viewer | undefined> {
+  const claims = verifyToken(request, reply);
+  if (!claims) return undefined;
+  const live = await cachedUser(claims.sub!);
+  if (!live) return fail(reply, 401, 'UNAUTHORIZED', 'Invalid or missing access token');
+  const scopes = claims.scope as string[];
+  if (!scopes.includes(scope)) return fail(reply, 403, 'FORBIDDEN', 'Missing scope');
+  return { id: live.value.id, publicId: claims.sub!, scopes };
+}
+
+/** The bearer token's signature and claim shapes (CPU only). */
+function verifyToken(request: FastifyRequest, reply: FastifyReply): jwt.JwtPayload | undefined {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
   if (!token) return fail(reply, 401, 'UNAUTHORIZED', 'Invalid or missing access token');
   let claims: jwt.JwtPayload;
@@ -154,10 +167,7 @@ async function authenticate(
   ) {
     return fail(reply, 401, 'UNAUTHORIZED', 'Invalid or missing access token');
   }
-  const live = await cachedUser(claims.sub);
-  if (!live) return fail(reply, 401, 'UNAUTHORIZED', 'Invalid or missing access token');
-  if (!scopes.includes(scope)) return fail(reply, 403, 'FORBIDDEN', 'Missing scope');
-  return { id: live.value.id, publicId: claims.sub, scopes };
+  return claims;
 }
 
 function presentUser(user: UserRow, viewer: Viewer): object {
@@ -195,6 +205,20 @@ app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
   if (!read) return fail(reply, 404, 'NOT_FOUND', 'User not found');
   void reply.header('X-Cache', read.hit ? 'HIT' : 'MISS');
   return { data: presentUser(read.value, viewer) };
+});
+
+// Target 2's floor: one JWT verify and one Redis GET, nothing else a cached read needs.
+app.get<{ Params: { id: string } }>('/floor/users/:id', async (request, reply) => {
+  const claims = verifyToken(request, reply);
+  if (!claims) return reply;
+  if (!UUID.test(request.params.id)) return fail(reply, 404, 'NOT_FOUND', 'Resource not found');
+  const text = await redis.get(`${PREFIX}:user:${request.params.id}`);
+  const value = text
+    ? (JSON.parse(text) as { value: UserRow }).value
+    : (await cachedUser(request.params.id))?.value; // the first read fills it
+  if (!value) return fail(reply, 404, 'NOT_FOUND', 'User not found');
+  const viewer = { id: 0, publicId: claims.sub!, scopes: claims.scope as string[] };
+  return { data: presentUser(value, viewer) };
 });
 
 app.get<{ Params: { id: string } }>('/raw/users/:id', async (request, reply) => {

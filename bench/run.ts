@@ -193,7 +193,7 @@ function baselineEnv(port: number, extra: Record<string, string> = {}): Record<s
   };
 }
 
-async function waitReady(proc: Proc, path: string, timeoutMs = 60_000): Promise<void> {
+async function waitReady(proc: Proc, path: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error(`${proc.name} exited at start; see ${proc.logFile}`);
@@ -824,6 +824,11 @@ async function main(): Promise<void> {
       ),
       wrkTarget('base-cached', 'baseline GET /users/:id, cache hit', read(base.port)),
       wrkTarget(
+        'base-one-get',
+        'floor: JWT verify + one Redis GET (GET /floor/users/:id)',
+        read(base.port, `/floor${userPath}`),
+      ),
+      wrkTarget(
         'svc-silent',
         'service, cache hit, LOG_LEVEL=silent',
         read(svcSilent.port),
@@ -872,25 +877,34 @@ async function main(): Promise<void> {
       report.extra.push(
         'WARNING: the uncached scenario ran out of fresh users and reused some (cache hits): raise BENCH_USERS',
       );
-    const cached = paired(results, 'svc-cached', 'base-cached', rpsRatio);
+    const cached = paired(results, 'svc-cached', 'base-one-get', rpsRatio);
+    const cachedVsBase = paired(results, 'svc-cached', 'base-cached', rpsRatio);
     const uncached = paired(results, 'svc-uncached', 'base-raw', rpsRatio);
     const hitVsMiss = paired(results, 'svc-cached', 'svc-uncached', rpsRatio);
     report.rows.push(
       {
         id: '2',
-        scenario: 'GET /users/:id cache hit: service / baseline req/s',
-        measured: `${fmtRatio(cached)} (${fmtRps(med(results, 'svc-cached', (m) => m.rps))} / ${fmtRps(med(results, 'base-cached', (m) => m.rps))})`,
+        scenario: 'GET /users/:id cache hit: service / floor (one JWT verify, one Redis GET) req/s',
+        measured: `${fmtRatio(cached)} (${fmtRps(med(results, 'svc-cached', (m) => m.rps))} / ${fmtRps(med(results, 'base-one-get', (m) => m.rps))})`,
         value: cached,
         target: '>= 0.75',
         met: cached >= 0.75,
+      },
+      {
+        id: '2b',
+        scenario: 'GET /users/:id cache hit: service / baseline (liveness and entry MGETs) req/s',
+        measured: `${fmtRatio(cachedVsBase)} (${fmtRps(med(results, 'svc-cached', (m) => m.rps))} / ${fmtRps(med(results, 'base-cached', (m) => m.rps))})`,
+        value: cachedVsBase,
+        target: '-',
+        met: null,
       },
       {
         id: '3a',
         scenario: 'GET /users/:id cache miss: service / baseline raw pg req/s',
         measured: `${fmtRatio(uncached)} (${fmtRps(med(results, 'svc-uncached', (m) => m.rps))} / ${fmtRps(med(results, 'base-raw', (m) => m.rps))})`,
         value: uncached,
-        target: '>= 0.60',
-        met: uncached >= 0.6,
+        target: '>= 0.70',
+        met: uncached >= 0.7,
       },
       {
         id: '3b',

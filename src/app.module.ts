@@ -5,7 +5,8 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ResourceCacheModule } from './cache/resource-cache.module.js';
 import { MetricsRegistryModule } from './observability/metrics-registry.module.js';
-import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitGuard, REQUEST_PREFETCH } from './rate-limit/rate-limit.guard.js';
+import { AccessTokenVerifier } from './auth/access-token.verifier.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
@@ -62,6 +63,8 @@ export class AppModule {
         AccountsModule,
       ],
       providers: [
+        // The first guard sends the request's cache reads with its rate-limit count.
+        { provide: REQUEST_PREFETCH, useExisting: AccessTokenVerifier },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },

@@ -8,6 +8,7 @@ import {
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { canonicalUuid } from '../common/ids/canonical-uuid.js';
+import { perRoute } from '../common/route-metadata.js';
 import { AuthenticatedUser, isAdmin } from './authenticated-user.js';
 import { OWNED_RESOURCE } from './authorize.decorator.js';
 import type { OwnershipRule, OwnershipRuleType } from './ownership-rule.js';
@@ -25,6 +26,9 @@ type OwnedRequest = FastifyRequest<{ Params: Record<string, string | undefined> 
 @Injectable()
 export class OwnerGuard implements CanActivate {
   private readonly rules = new Map<OwnershipRuleType, OwnershipRule>();
+  private readonly ruleTypeOf = perRoute((handler) =>
+    this.reflector.get<OwnershipRuleType | undefined>(OWNED_RESOURCE, handler),
+  );
 
   constructor(
     private readonly reflector: Reflector,
@@ -32,10 +36,7 @@ export class OwnerGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rule = this.reflector.get<OwnershipRuleType | undefined>(
-      OWNED_RESOURCE,
-      context.getHandler(),
-    );
+    const rule = this.ruleTypeOf(context);
     if (!rule) return true;
     const request = context.switchToHttp().getRequest<OwnedRequest>();
     // Guards run before pipes: a malformed id is refused here as the pipe would (404). The id is

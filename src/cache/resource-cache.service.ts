@@ -23,6 +23,20 @@ export interface CacheRead<T> {
   hit: boolean;
 }
 
+/** What a reader reads before deciding hit or miss: null when the cache cannot be trusted now. */
+type Tags<T = unknown> = { entry?: Entry<T>; gen: string; epoch: string } | null;
+
+/**
+ * One request's cache reads, sent before its guards run (ResourceCache.prefetch): key (`user:{id}`)
+ * to the entry, generation and epoch read for it. Per request, never shared between requests: a
+ * read made before a request arrived must never answer it.
+ */
+export interface CachePrefetch {
+  readonly reads: ReadonlyMap<string, Promise<Tags>>;
+  /** ResourceCache's count of epoch doubts when the reads were sent. */
+  readonly doubts: number;
+}
+
 /**
  * Entries are checked against the epoch under this key, so its name versions the entry format:
  * instances that store entries differently (v2: plain JSON, see cache-config.module.ts) never take
@@ -68,6 +82,8 @@ export class ResourceCache implements OnApplicationShutdown {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly ttlMs: number;
   private epochStale = false;
+  /** How many times the epoch came into doubt: a prefetch sent before the last doubt is not used. */
+  private doubts = 0;
   /** Before this time (ms) the epoch is not renewed: a failover is still settling. */
   private distrustUntil = 0;
   private readonly cluster: boolean;
@@ -101,9 +117,21 @@ export class ResourceCache implements OnApplicationShutdown {
     key: string,
     load: () => Promise<T | null>,
     hydrate: (cached: T) => T,
+    prefetch?: CachePrefetch,
   ): Promise<CacheRead<T> | null> {
     const keys = cacheKeys(key, this.cluster);
-    const tags = await this.readTags<T>(keys);
+    // A prefetched read was sent after this request arrived, so it is as fresh as one sent now
+    // would be for the no-stale-read promise: a write that returned before the request began
+    // had replaced the generation before it; one that returns later is concurrent with this
+    // request, and either order is a correct answer. If the epoch came into doubt since it was
+    // sent (a lost connection, a failed invalidation, a failover), it is read again instead,
+    // after renewal, even if the epoch has been renewed meanwhile.
+    let tags: Tags<T> | undefined;
+    if (prefetch && prefetch.doubts === this.doubts && !this.epochStale) {
+      const read = (await prefetch.reads.get(key)) as Tags<T> | undefined;
+      if (prefetch.doubts === this.doubts) tags = read;
+    }
+    if (tags === undefined) tags = await this.readTags<T>(keys);
     if (tags?.entry && tags.entry.gen === tags.gen && tags.entry.epoch === tags.epoch) {
       this.metrics.hit(key);
       return { value: hydrate(tags.entry.value), hit: true };
@@ -136,10 +164,43 @@ export class ResourceCache implements OnApplicationShutdown {
     clearInterval(this.epochRetry);
   }
 
+  /**
+   * Starts the reads of `keys` for one request, all in one round trip: without a cluster one
+   * MGET of every entry and generation and the epoch; in a cluster one MGET per resource (entry
+   * and generation share its slot) and a GET of the epoch (its own slot), sent together, so one
+   * round trip's time but one command per node. Nothing (read on use) while the epoch is in doubt.
+   * Failures are reported here once; each read then goes to the database, as readTags' would.
+   */
+  prefetch(keys: readonly string[]): CachePrefetch | undefined {
+    if (this.epochStale || keys.length === 0) return undefined;
+    const unique = [...new Set(keys)];
+    const names = unique.map((key) => cacheKeys(key, this.cluster));
+    const replies: Promise<unknown[]> = this.cluster
+      ? Promise.all([
+          ...names.map((name) => this.store.getMany<unknown>([name.entry, name.generation])),
+          this.store.get<unknown>(EPOCH_KEY),
+        ]).then((parts) => [...(parts.slice(0, -1) as unknown[][]).flat(), parts.at(-1)])
+      : this.store.getMany<unknown>([...names.flatMap((n) => [n.entry, n.generation]), EPOCH_KEY]);
+    const read = withTimeout(replies, REDIS_COMMAND_TIMEOUT_MS, 'cache read').then(
+      (values) => values,
+      (error: Error) => {
+        this.readFailed(error);
+        return null;
+      },
+    );
+    const reads = new Map(
+      unique.map((key, index) => [
+        key,
+        read.then(
+          (values) => values && toTags(values[2 * index], values[2 * index + 1], values.at(-1)),
+        ),
+      ]),
+    );
+    return { reads, doubts: this.doubts };
+  }
+
   /** Entry, generation and epoch in one round trip; null when the cache cannot be trusted now. */
-  private async readTags<T>(
-    keys: CacheKeys,
-  ): Promise<{ entry?: Entry<T>; gen: string; epoch: string } | null> {
+  private async readTags<T>(keys: CacheKeys): Promise<Tags<T>> {
     if (this.epochStale && !(await this.renewEpoch())) return null;
     try {
       const [entry, gen, epoch] = await withTimeout(
@@ -152,17 +213,17 @@ export class ResourceCache implements OnApplicationShutdown {
         REDIS_COMMAND_TIMEOUT_MS,
         'cache read',
       );
-      return {
-        entry: entry as Entry<T> | undefined,
-        gen: typeof gen === 'string' ? gen : NONE,
-        epoch: typeof epoch === 'string' ? epoch : NONE,
-      };
+      return toTags<T>(entry, gen, epoch);
     } catch (error) {
-      this.metrics.error();
-      this.redis?.commandFailed(error as Error);
-      this.logger.warn(`cache read failed, using the database: ${(error as Error).message}`);
+      this.readFailed(error as Error);
       return null;
     }
+  }
+
+  private readFailed(error: Error): void {
+    this.metrics.error();
+    this.redis?.commandFailed(error);
+    this.logger.warn(`cache read failed, using the database: ${error.message}`);
   }
 
   /** One load per flight key (resource, generation and epoch) at a time in this instance. */
@@ -176,6 +237,7 @@ export class ResourceCache implements OnApplicationShutdown {
 
   private markEpochStale(): void {
     this.epochStale = true;
+    this.doubts += 1;
     if (this.shutDown) return;
     this.epochRetry ??= setInterval(() => {
       // While disconnected every command fails at once: wait for the reconnection, quietly.
@@ -210,6 +272,14 @@ export class ResourceCache implements OnApplicationShutdown {
       return false;
     }
   }
+}
+
+function toTags<T>(entry: unknown, gen: unknown, epoch: unknown): Tags<T> {
+  return {
+    entry: entry as Entry<T> | undefined,
+    gen: typeof gen === 'string' ? gen : NONE,
+    epoch: typeof epoch === 'string' ? epoch : NONE,
+  };
 }
 
 /** Generations and epochs are UUIDs or NONE, so a space cannot occur inside either part. */

@@ -5,6 +5,8 @@ import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
 import { Authorize } from '../access/authorize.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { ApiPageResponse } from '../common/http/api-responses.decorator.js';
+import { CachePrefetchOf, PrefetchedResource } from '../cache/request-prefetch.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import {
   ConditionalDelete,
   ConditionalRead,
@@ -44,14 +46,16 @@ export class PostsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a post', description: 'Cache-aside (X-Cache).' })
   @Authorize({ scopes: ['posts:read'] })
+  @PrefetchedResource('post')
   @ConditionalRead(PostOutput, 'The post')
   @ApiXCache()
   async findOne(
     @UuidParam() id: string,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CachePrefetchOf() prefetch: CachePrefetch | undefined,
   ): Promise<DataEnvelope<PostOutput> | undefined> {
-    const { value, hit } = await this.posts.findOne(id);
+    const { value, hit } = await this.posts.findOne(id, prefetch);
     setXCache(reply, hit);
     if (replyWithEtag(reply, postEtag(value), ifNoneMatch)) return undefined; // 304
     return envelope(presentPost(value));

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException, PreconditionFailedException } from '@nes
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { resourceKey } from '../cache/cache-keys.js';
-import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import { CacheRead, type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
 import {
   AcceptedVersions,
   isConditional,
@@ -80,8 +80,8 @@ export class PostsService {
   }
 
   /** A live post with its author's public id, cache-aside (`post:{id}`). */
-  async findOne(publicId: string): Promise<CacheRead<Post>> {
-    const read = await this.readCached(publicId);
+  async findOne(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<Post>> {
+    const read = await this.readCached(publicId, prefetch);
     if (!read) throw new NotFoundException('Post not found');
     return read;
   }
@@ -168,8 +168,9 @@ export class PostsService {
     return new NotFoundException('Post not found');
   }
 
-  private readCached(publicId: string): Promise<CacheRead<Post> | null> {
-    return this.cache.read(postKey(publicId), () => this.loadLive(publicId), hydratePost);
+  private readCached(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<Post> | null> {
+    const load = () => this.loadLive(publicId);
+    return this.cache.read(postKey(publicId), load, hydratePost, prefetch);
   }
 
   private loadLive(publicId: string): Promise<Post | null> {
@@ -199,7 +200,7 @@ function postChanged(): PreconditionFailedException {
   return new PreconditionFailedException('The post has changed: If-Match does not match its ETag');
 }
 
-function postKey(publicId: string): string {
+export function postKey(publicId: string): string {
   return resourceKey('post', publicId);
 }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { resourceKey } from '../cache/cache-keys.js';
-import { ResourceCache } from '../cache/resource-cache.service.js';
+import { type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
 
 /** Where a login came from, as recorded on its session. */
 export interface SessionOrigin {
@@ -150,11 +150,12 @@ export class SessionsService {
   }
 
   /** The session behind an access token, cache-aside; null if there is none. */
-  async state(id: string): Promise<SessionState | null> {
+  async state(id: string, prefetch?: CachePrefetch): Promise<SessionState | null> {
     const read = await this.cache.read(
       sessionKey(id),
       () => this.loadState(id),
       (cached: SessionState) => cached,
+      prefetch,
     );
     return read?.value ?? null;
   }
@@ -172,7 +173,7 @@ export class SessionsService {
   }
 }
 
-function sessionKey(id: string): string {
+export function sessionKey(id: string): string {
   return resourceKey('session', id.toLowerCase());
 }
 

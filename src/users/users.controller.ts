@@ -40,6 +40,8 @@ import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
 import { UserOwnership } from './user-ownership.js';
+import { CachePrefetchOf, PrefetchedResource } from '../cache/request-prefetch.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import { SignupRateLimit } from '../rate-limit/auth-rate-limit.decorator.js';
 import { answeringRetryAfter } from '../rate-limit/login-attempts.service.js';
 import {
@@ -112,6 +114,7 @@ export class UsersController {
     description: 'Cache-aside (X-Cache). Email and scopes only for the user themself and admins.',
   })
   @Authorize({ scopes: ['users:read'] })
+  @PrefetchedResource('user')
   @ConditionalRead(UserOutput, 'The user')
   @ApiXCache()
   async findOne(
@@ -119,8 +122,9 @@ export class UsersController {
     @CurrentUser() viewer: AuthenticatedUser,
     @IfNoneMatch() ifNoneMatch: EntityTagCondition | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CachePrefetchOf() prefetch: CachePrefetch | undefined,
   ): Promise<DataEnvelope<UserOutput> | undefined> {
-    const { value, hit } = await this.users.findOne(id);
+    const { value, hit } = await this.users.findOne(id, prefetch);
     setXCache(reply, hit);
     if (replyWithEtag(reply, userEtag(value, viewer), ifNoneMatch)) return undefined; // 304
     return envelope(presentUser(value, viewer));

@@ -18,7 +18,7 @@ import {
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { PaginationService } from '../common/pagination/pagination.service.js';
-import { CacheRead, ResourceCache } from '../cache/resource-cache.service.js';
+import { CacheRead, type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { MailOutbox } from '../mail/mail-outbox.service.js';
@@ -91,8 +91,8 @@ export class UsersService {
   }
 
   /** A live user, cache-aside (`user:{id}`). */
-  async findOne(publicId: string): Promise<CacheRead<User>> {
-    const read = await this.readCached(publicId);
+  async findOne(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<User>> {
+    const read = await this.readCached(publicId, prefetch);
     if (!read) throw new NotFoundException('User not found');
     return read;
   }
@@ -101,8 +101,8 @@ export class UsersService {
    * A live user, or null: the per-request check behind every token (cached, and invalidated by
    * every write, so scopes and the credential version are the current ones on every instance).
    */
-  async findLive(publicId: string): Promise<User | null> {
-    return (await this.readCached(publicId))?.value ?? null;
+  async findLive(publicId: string, prefetch?: CachePrefetch): Promise<User | null> {
+    return (await this.readCached(publicId, prefetch))?.value ?? null;
   }
 
   /**
@@ -373,8 +373,9 @@ export class UsersService {
     return row;
   }
 
-  private readCached(publicId: string): Promise<CacheRead<User> | null> {
-    return this.cache.read(userCacheKey(publicId), () => this.loadLive(publicId), hydrateUser);
+  private readCached(publicId: string, prefetch?: CachePrefetch): Promise<CacheRead<User> | null> {
+    const load = () => this.loadLive(publicId);
+    return this.cache.read(userCacheKey(publicId), load, hydrateUser, prefetch);
   }
 
   /**

@@ -1,0 +1,108 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { bearer, signUp } from './support/fixtures.js';
+import { type PrivateRedis, startRedisServer } from './support/redis-server.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * docs/benchmarks.md, target 2: an authenticated cached GET /users/:id sends every Redis command
+ * it needs (rate-limit count, the caller's entry and generation, the caller's session, the
+ * resource's entry and generation, the epoch) in one round trip.
+ */
+
+/**
+ * A TCP proxy in front of a private redis-server that counts round trips: a burst of bytes from
+ * the service after Redis has answered (or the first since reset) starts a new one. Commands
+ * written together, before any reply, are one round trip however TCP splits them.
+ */
+class RoundTripCounter {
+  private server?: Server;
+  private lastFromClient = false;
+  roundTrips = 0;
+  bytesToRedis = 0;
+
+  async start(redisPort: number): Promise<string> {
+    this.server = createServer((client: Socket) => {
+      const upstream = createConnection({ host: '127.0.0.1', port: redisPort });
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
+      client.on('data', (chunk) => {
+        if (!this.lastFromClient) this.roundTrips += 1;
+        this.lastFromClient = true;
+        this.bytesToRedis += chunk.length;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        this.lastFromClient = false;
+        client.write(chunk);
+      });
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('no proxy address');
+    return `redis://127.0.0.1:${address.port}`;
+  }
+
+  reset(): void {
+    this.roundTrips = 0;
+    this.bytesToRedis = 0;
+    this.lastFromClient = false;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+describe('Redis round trips of a cached read', () => {
+  let redis: PrivateRedis;
+  let counter: RoundTripCounter;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    counter = new RoundTripCounter();
+    t = await createTestApp({ REDIS_URL: await counter.start(redis.port) });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await counter?.stop();
+    await redis?.stop();
+  });
+
+  async function roundTripsOf(
+    url: string,
+    token: string,
+  ): Promise<{ trips: number; cache: string }> {
+    // Let startup and earlier requests' background traffic settle.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    counter.reset();
+    const response = await t.request({ method: 'GET', url, headers: bearer(token) });
+    expect(response.statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { trips: counter.roundTrips, cache: String(response.headers['x-cache']) };
+  }
+
+  it('reading another user: one round trip on a hit', async () => {
+    const reader = await signUp(t);
+    const other = await signUp(t);
+    const url = `/users/${other.id}`;
+    await roundTripsOf(url, reader.token); // fills the entries
+    const hit = await roundTripsOf(url, reader.token);
+    expect(hit).toEqual({ trips: 1, cache: 'HIT' });
+  });
+
+  it('reading oneself: one round trip on a hit', async () => {
+    const reader = await signUp(t);
+    const url = `/users/${reader.id}`;
+    await roundTripsOf(url, reader.token);
+    const hit = await roundTripsOf(url, reader.token);
+    expect(hit).toEqual({ trips: 1, cache: 'HIT' });
+  });
+});

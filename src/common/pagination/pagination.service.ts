@@ -44,6 +44,8 @@ export interface CompiledList {
    */
   filtered: boolean;
   connection: DataSource;
+  /** The values the builder was given (`.where(…, { … })`), under those a page is given. */
+  parameters: ObjectLiteral;
   offsetPage: Statement;
   cursorPage: Statement;
   count: Statement;
@@ -107,6 +109,7 @@ export class PaginationService {
         table,
         filtered: expressionMap.wheres.length > 0,
         connection: query.connection,
+        parameters: query.getParameters(),
         offsetPage: { sql: `${ordered(selected.clone())} OFFSET :pageOffset` },
         cursorPage: { sql: ordered(afterCursor) },
         count: { sql: count },
@@ -118,9 +121,10 @@ export class PaginationService {
   async page<R, T extends { id: number }>(
     list: CompiledList,
     { page, per_page: perPage, cursor }: PageQueryDto,
-    parameters: ObjectLiteral,
+    given: ObjectLiteral,
     fromRow: (row: R) => T,
   ): Promise<Page<T>> {
+    const parameters = { ...list.parameters, ...given };
     if (page !== undefined && cursor !== undefined) {
       throw new BadRequestException('Use either page or cursor, not both');
     }

@@ -16,6 +16,9 @@
  *                                    and the pg_class estimate in parallel, AES-GCM cursors,
  *                                    `{data, meta}` envelope
  *   GET /posts-without-total[?…]     the same without counting (meta.total: null), to price it
+ *   GET /floor/users, /floor/posts   the list floor of target 1: JWT + liveness, then one fixed
+ *     [?page=|cursor=&per_page=]     page statement (offset or keyset) and the pg_class estimate
+ *                                    in parallel, AES-GCM cursors, `{data, meta}` envelope
  *
  * Environment: PORT, DATABASE_URL, REDIS_URL, BASELINE_KEY_PREFIX, JWT_SECRET, JWT_ISSUER,
  * JWT_AUDIENCE, CACHE_TTL_SECONDS, BASELINE_RATE_LIMIT (0/1), RATE_LIMIT_WINDOW_SECONDS.
@@ -295,6 +298,113 @@ function postsHandler(withTotal: boolean) {
 
 app.get('/posts', postsHandler(true));
 app.get('/posts-without-total', postsHandler(false));
+
+/**
+ * The list floor: what a list page needs, by hand. One fixed page statement (the selected
+ * columns only, LIMIT/OFFSET as parameters) and the planner estimate, both on every request and
+ * in parallel (the service reads the estimate at most once a second, which the floor does not).
+ */
+interface FloorList {
+  table: 'users' | 'posts';
+  scope: string;
+  /** SELECT … FROM … up to the WHERE, the list's table aliased `t`. */
+  from: string;
+  present(row: Record<string, unknown>, viewer: Viewer): object;
+}
+
+const FLOOR_LISTS: FloorList[] = [
+  {
+    table: 'users',
+    scope: 'users:read',
+    from:
+      'SELECT t.id, t.public_id, t.email, t.email_verified, t.name, t.scopes, t.created_at, t.updated_at ' +
+      'FROM users t',
+    present: (row, viewer) => {
+      const own = viewer.publicId === row.public_id || viewer.scopes.includes('admin');
+      return {
+        id: row.public_id,
+        name: row.name,
+        ...(own
+          ? { email: row.email, email_verified: row.email_verified, scopes: row.scopes }
+          : {}),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+      };
+    },
+  },
+  {
+    table: 'posts',
+    scope: 'posts:read',
+    from:
+      'SELECT t.id, t.public_id, a.public_id AS author_public_id, t.title, t.body, t.created_at, t.updated_at ' +
+      'FROM posts t JOIN users a ON a.id = t.user_id AND a.deleted_at IS NULL',
+    present: (row) => ({
+      id: row.public_id,
+      author_id: row.author_public_id,
+      title: row.title,
+      body: row.body,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    }),
+  },
+];
+
+type FloorRequest = FastifyRequest<{
+  Querystring: { cursor?: string; page?: string; per_page?: string };
+}>;
+
+function floorHandler(list: FloorList) {
+  const order = ' ORDER BY t.created_at DESC, t.id DESC LIMIT $1';
+  const offsetSql = `${list.from} WHERE t.deleted_at IS NULL${order} OFFSET $2`;
+  const cursorSql =
+    `${list.from} WHERE (t.created_at, t.id) < (SELECT c.created_at, c.id FROM ${list.table} c WHERE c.id = $2)` +
+    ` AND t.deleted_at IS NULL${order}`;
+  return async (request: FloorRequest, reply: FastifyReply) => {
+    if (!(await rateLimit(request, reply))) return reply;
+    const viewer = await authenticate(request, reply, list.scope);
+    if (!viewer) return reply;
+    const { cursor } = request.query;
+    const perPage = Number(request.query.per_page ?? 20);
+    const page = Number(request.query.page ?? 1);
+    if (
+      !Number.isInteger(perPage) ||
+      perPage < 1 ||
+      perPage > 100 ||
+      !Number.isInteger(page) ||
+      page < 1 ||
+      page > 10_000 ||
+      (cursor !== undefined && request.query.page !== undefined)
+    ) {
+      return fail(reply, 422, 'VALIDATION_ERROR', 'Invalid input');
+    }
+    let listing: Promise<pg.QueryResult<Record<string, unknown>>>;
+    if (cursor === undefined) {
+      listing = pool.query(offsetSql, [perPage + 1, (page - 1) * perPage]);
+    } else {
+      const afterId = cursors.decode(list.table, cursor);
+      if (afterId === null) return fail(reply, 422, 'VALIDATION_ERROR', 'Invalid input');
+      listing = pool.query(cursorSql, [perPage + 1, afterId]);
+    }
+    const counting = pool.query<{ estimate: string }>(ESTIMATE_SQL, [list.table]);
+    const [{ rows }, count] = await Promise.all([listing, counting]);
+    const hasMore = rows.length > perPage;
+    const items = hasMore ? rows.slice(0, perPage) : rows;
+    return {
+      data: items.map((row) => list.present(row, viewer)),
+      meta: {
+        ...(cursor === undefined ? { page } : {}),
+        per_page: perPage,
+        total: Number(count.rows[0]?.estimate ?? -1),
+        total_is_estimate: true,
+        next_cursor: hasMore
+          ? cursors.encode(list.table, items[items.length - 1].id as number)
+          : null,
+      },
+    };
+  };
+}
+
+for (const list of FLOOR_LISTS) app.get(`/floor/${list.table}`, floorHandler(list));
 
 const shutdown = async (): Promise<void> => {
   await app.close();

@@ -13,7 +13,7 @@
  *
  *   npm run bench
  *   BENCH_DURATION=8 BENCH_ROUNDS=5 npm run bench
- *   BENCH_ONLY=health,users npm run bench               (scenarios: health users posts login memory)
+ *   BENCH_ONLY=health,users npm run bench               (scenarios: health users posts lists login memory)
  *   npm run bench:profile -- users-cached               (CPU profile of one scenario, see profile())
  *
  * Settings (environment): BENCH_DURATION (s per measurement, 5), BENCH_WARMUP (s, 2),
@@ -84,7 +84,7 @@ const TRIAL_ENV = Object.fromEntries(
       pair.slice(pair.indexOf('=') + 1).trim(),
     ]),
 ) as Record<string, string>;
-const SCENARIOS = ['health', 'users', 'posts', 'login', 'memory'] as const;
+const SCENARIOS = ['health', 'users', 'posts', 'lists', 'login', 'memory'] as const;
 const ONLY = new Set(
   (env.BENCH_ONLY ?? SCENARIOS.join(','))
     .split(',')
@@ -95,6 +95,11 @@ const ONLY = new Set(
 /** Connections per scenario: enough to keep one core busy, the same for service and baseline. */
 const CONNECTIONS = { read: 32, posts: 16, login: 4, exactCount: 4 };
 const DEEP_PAGE_DEPTH = 999_000;
+/** Target 1's deep pages: the cursor at this depth (or the list's last full page), offset at MAX_PAGE. */
+const LIST_DEEP_DEPTH = 1_000_000;
+const LIST_MAX_PAGE = 10_000;
+/** Some of the lists scenario's pages only (first, offset-deep, cursor, cursor-deep): BENCH_LIST_PAGES. */
+const LIST_PAGES = env.BENCH_LIST_PAGES ? new Set(env.BENCH_LIST_PAGES.split(',')) : undefined;
 const UNLIMITED = '1000000000';
 const JWT_SECRET = randomBytes(32).toString('hex'); // 64 bytes of text: >= 32 as production needs
 const LOGIN_EMAIL = 'bench-login@bench.example';
@@ -479,6 +484,26 @@ interface Seed {
   freshUsers: string[];
   rawUsers: string[];
   deepPostId: number;
+  /** Internal ids of the rows a cursor points after, per list: the 20th row and the deep one. */
+  listAnchors: Record<'users' | 'posts', { shallow: number; deep: number; depth: number }>;
+}
+
+/** The internal id of the live row at `depth` (1-based) of a list, newest first. */
+async function rowAt(db: pg.Pool, table: string, depth: number): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM ${table} WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`,
+    [depth - 1],
+  );
+  return rows[0]?.id ?? -1;
+}
+
+async function listAnchors(
+  db: pg.Pool,
+  table: string,
+  size: number,
+): Promise<{ shallow: number; deep: number; depth: number }> {
+  const depth = Math.min(LIST_DEEP_DEPTH, size - 21);
+  return { shallow: await rowAt(db, table, 20), deep: await rowAt(db, table, depth), depth };
 }
 
 async function seed(db: pg.Pool, withPosts: boolean): Promise<Seed> {
@@ -528,12 +553,17 @@ async function seed(db: pg.Pool, withPosts: boolean): Promise<Seed> {
     );
     deepPostId = deep.rows[0].id;
   }
+  const anchors = {
+    users: await listAnchors(db, 'users', USERS + 1),
+    posts: withPosts ? await listAnchors(db, 'posts', POSTS) : { shallow: -1, deep: -1, depth: 0 },
+  };
   return {
     loginPublicId: login.rows[0].public_id,
     targetUser: ids[0],
     rawUsers: ids.slice(1, 20_001),
     freshUsers: ids.slice(20_001),
     deepPostId,
+    listAnchors: anchors,
   };
 }
 
@@ -684,7 +714,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--profile') return profile(process.argv[3] ?? 'users-cached');
 
   const report: Report = { rows: [], targets: [], layers: [], extra: [] };
-  const environment = await prepare(ONLY.has('posts'));
+  const environment = await prepare(ONLY.has('posts') || ONLY.has('lists'));
   const { seedData, token, db } = environment;
   const auth = { Authorization: `Bearer ${token}` };
 
@@ -1132,6 +1162,11 @@ async function main(): Promise<void> {
     );
   }
 
+  // Target 1 of issue 18: the lists against their bare Fastify + pg floor (listsScenario)
+  if (ONLY.has('lists') && seedData.listAnchors.posts.deep > 0) {
+    await listsScenario(report, { svc, base, trial: svcTrial, seedData, auth, cursors });
+  }
+
   // 5. POST /auth/token against the raw argon2id verify rate
   if (ONLY.has('login')) {
     const argon2: Target = {
@@ -1287,6 +1322,101 @@ async function main(): Promise<void> {
   console.log(`\nraw figures: ${RESULTS_FILE}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Target 1: GET /users and GET /posts (20 a page) against the list floor (baseline /floor/…)
+
+interface ListsContext {
+  svc: Proc;
+  base: Proc;
+  trial?: Proc;
+  seedData: Seed;
+  auth: Record<string, string>;
+  cursors: CursorCodec;
+}
+
+async function listsScenario(report: Report, context: ListsContext): Promise<void> {
+  const { svc, base, trial, seedData, auth, cursors } = context;
+  const pages = (table: 'users' | 'posts') => {
+    const anchors = seedData.listAnchors[table];
+    return [
+      { key: 'first', label: 'first page', query: 'per_page=20' },
+      {
+        key: 'offset-deep',
+        label: `page ${LIST_MAX_PAGE.toLocaleString('en')} (offset ${((LIST_MAX_PAGE - 1) * 20).toLocaleString('en')}, the deepest offset page)`,
+        query: `per_page=20&page=${LIST_MAX_PAGE}`,
+      },
+      {
+        key: 'cursor',
+        label: 'second page by cursor',
+        query: `per_page=20&cursor=${cursors.encode(table, anchors.shallow)}`,
+      },
+      {
+        key: 'cursor-deep',
+        label: `cursor at depth ${anchors.depth.toLocaleString('en')}`,
+        query: `per_page=20&cursor=${cursors.encode(table, anchors.deep)}`,
+      },
+    ];
+  };
+  const targets: Target[] = [];
+  const checks: { name: string; port: number; path: string }[] = [];
+  const pairs: { table: string; key: string; label: string }[] = [];
+  for (const table of ['users', 'posts'] as const) {
+    for (const page of pages(table).filter((p) => !LIST_PAGES || LIST_PAGES.has(p.key))) {
+      const sides: [string, Proc, string][] = [
+        ['svc', svc, `/${table}?${page.query}`],
+        ['floor', base, `/floor/${table}?${page.query}`],
+        ...(trial ? [['trial', trial, `/${table}?${page.query}`] as [string, Proc, string]] : []),
+      ];
+      for (const [side, proc, path] of sides) {
+        const name = `${side}-${table}-${page.key}`;
+        checks.push({ name, port: proc.port, path });
+        targets.push(
+          wrkTarget(name, `${side} GET ${path.replace(/cursor=[^&]+/, 'cursor=…')}`, {
+            port: proc.port,
+            path,
+            headers: auth,
+            connections: CONNECTIONS.posts,
+          }),
+        );
+      }
+      pairs.push({ table, key: page.key, label: page.label });
+    }
+  }
+  // Every target answers 20 items and the same meta shape before anything is timed.
+  for (const check of checks) {
+    const response = await fetch(`http://127.0.0.1:${check.port}${check.path}`, { headers: auth });
+    const body = (await response.json()) as { data?: unknown[]; meta?: { total?: number } };
+    if (response.status !== 200 || body.data?.length !== 20 || !(Number(body.meta?.total) > 0)) {
+      throw new Error(`${check.name}: GET ${check.path} answered ${response.status}`);
+    }
+  }
+  const results = await alternate('lists', targets);
+  targetSummaries(report, targets, results);
+  const latency = (name: string): string =>
+    `p50 ${fmtMs(med(results, name, (m) => m.p50))} / p99 ${fmtMs(med(results, name, (m) => m.p99))} ms`;
+  for (const { table, key, label } of pairs) {
+    const svcName = `svc-${table}-${key}`;
+    const floorName = `floor-${table}-${key}`;
+    const ratio = paired(results, svcName, floorName, rpsRatio);
+    report.rows.push({
+      id: `L-${table}-${key}`,
+      scenario: `GET /${table}?per_page=20, ${label}: service / list floor req/s`,
+      measured:
+        `${fmtRatio(ratio)} (${fmtRps(med(results, svcName, (m) => m.rps))} vs ${fmtRps(med(results, floorName, (m) => m.rps))} req/s; ` +
+        `service ${latency(svcName)}, floor ${latency(floorName)})`,
+      value: ratio,
+      target: '>= 0.70',
+      met: ratio >= 0.7,
+    });
+    if (trial) {
+      report.extra.push(
+        `trial / service, GET /${table} ${label}: ${fmtRatio(paired(results, `trial-${table}-${key}`, svcName, rpsRatio))}; ` +
+          `trial / floor: ${fmtRatio(paired(results, `trial-${table}-${key}`, floorName, rpsRatio))} (${latency(`trial-${table}-${key}`)})`,
+      );
+    }
+  }
+}
+
 function settingsSummary(): Record<string, unknown> {
   return {
     duration_s: DURATION,
@@ -1402,7 +1532,13 @@ async function prepare(withPosts: boolean, serviceNodeArgs: string[] = []): Prom
   log(`database ${DATABASE}, Redis ${REDIS_URL} prefix ${KEY_PREFIX}, logs in ${workDir}`);
 
   await createDatabase();
-  const db = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
+  // No statement timeout for the harness: the service sets 15 s on the role and database, which
+  // seeding a million posts exceeds on a loaded machine.
+  const db = new pg.Pool({
+    connectionString: databaseUrl(),
+    max: 2,
+    options: '-c statement_timeout=0',
+  });
   environmentDb = db;
   const port = await freePort();
   // The first instance applies the migrations; the others start after it.

@@ -13,7 +13,7 @@ import { Page } from '../common/pagination/page.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
-import { PaginationService } from '../common/pagination/pagination.service.js';
+import { PagedList, PaginationService } from '../common/pagination/pagination.service.js';
 import { User } from '../users/user.entity.js';
 import { CreatePostInput } from './dto/create-post.input.dto.js';
 import { UpdatePostInput } from './dto/update-post.input.dto.js';
@@ -29,7 +29,17 @@ export class PostsService {
     private readonly pagination: PaginationService,
     private readonly cache: ResourceCache,
     private readonly idempotency: IdempotencyService,
-  ) {}
+  ) {
+    this.allPosts = pagination.compile<UpdatedPostRow, Post>(this.withAuthor(), postFromRow);
+    this.authorPosts = pagination.compile<UpdatedPostRow, Post>(
+      this.withAuthor().where('post.user_id = :userId'),
+      postFromRow,
+    );
+  }
+
+  /** GET /posts and GET /users/:id/posts, compiled once (fixed statements, rows as postFromRow maps them). */
+  private readonly allPosts: PagedList<UpdatedPostRow, Post>;
+  private readonly authorPosts: PagedList<UpdatedPostRow, Post>;
 
   /**
    * Creates a post for a live user. The author row is locked FOR SHARE inside the transaction,
@@ -62,7 +72,7 @@ export class PostsService {
   }
 
   list(query: PageQueryDto): Promise<Page<Post>> {
-    return this.pagination.paginate(this.withAuthor(), query, { table: 'posts', filtered: false });
+    return this.allPosts.page(query);
   }
 
   /** A live user's posts; 404 when the user is unknown or deleted. */
@@ -72,11 +82,7 @@ export class PostsService {
       where: { publicId: authorPublicId },
     });
     if (!author) throw new NotFoundException('User not found');
-    return this.pagination.paginate(
-      this.withAuthor().where('post.user_id = :userId', { userId: author.id }),
-      query,
-      { table: 'posts', filtered: true },
-    );
+    return this.authorPosts.page(query, { userId: author.id });
   }
 
   /** A live post with its author's public id, cache-aside (`post:{id}`). */

@@ -17,7 +17,7 @@ import {
 } from '../common/http/etag.js';
 import { Page } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
-import { PaginationService } from '../common/pagination/pagination.service.js';
+import { PagedList, PaginationService } from '../common/pagination/pagination.service.js';
 import { CacheRead, type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-context.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -55,7 +55,15 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly attempts: LoginAttempts,
     private readonly lifecycle: UserLifecycle,
-  ) {}
+  ) {
+    this.allUsers = pagination.compile<LiveUserRow, User>(
+      this.users.createQueryBuilder('user'),
+      userFromRow,
+    );
+  }
+
+  /** GET /users, compiled once (fixed statements, rows mapped as loadLive maps them). */
+  private readonly allUsers: PagedList<LiveUserRow, User>;
 
   /**
    * Sign-up. A live user with the same email is a unique violation, answered 409 by the filter.
@@ -84,10 +92,7 @@ export class UsersService {
   }
 
   list(query: PageQueryDto): Promise<Page<User>> {
-    return this.pagination.paginate(this.users.createQueryBuilder('user'), query, {
-      table: 'users',
-      filtered: false,
-    });
+    return this.allUsers.page(query);
   }
 
   /** A live user, cache-aside (`user:{id}`). */

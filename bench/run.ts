@@ -26,7 +26,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import {
   closeSync,
@@ -45,6 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
+import { freePort } from '../test/support/free-port.js';
 import { ARGON2_OPTIONS, CursorCodec, median, positiveNumber } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -220,18 +220,6 @@ async function stopProc(proc: Proc, timeoutMs = 15_000): Promise<void> {
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
   await exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import {
   stopAllRedisServers,
   within,
 } from './support/redis-server.js';
+import type { PostBody, UserBody } from './support/api-expectations.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 import { createTestDatabase } from './support/test-database.js';
 
@@ -17,23 +18,6 @@ import { createTestDatabase } from './support/test-database.js';
  * invalidated by every write, and a write that has returned is never followed by a stale read,
  * even under concurrent readers, across instances, and when Redis pauses, dies or comes back.
  */
-
-interface PostBody {
-  id: string;
-  author_id: string;
-  title: string;
-  body: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface UserBody {
-  id: string;
-  name: string;
-  email?: string;
-  created_at: string;
-  updated_at: string;
-}
 
 type Method = (...args: unknown[]) => unknown;
 

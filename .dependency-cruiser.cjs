@@ -41,9 +41,7 @@ module.exports = {
       from: { path: '^src/common/' },
       to: {
         path: '^src/',
-        pathNot: [
-          '^src/(common|config)/',
-        ],
+        pathNot: '^src/(common|config)/',
       },
     },
     {

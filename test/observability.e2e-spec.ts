@@ -40,6 +40,28 @@ describe('observability', () => {
       expect(lines[0].route).not.toContain(user.id);
     });
 
+    it('answers GET /health as every route: the envelope, the same headers as /ready, counted in the metrics', async () => {
+      const health = await t.request({
+        method: 'GET',
+        url: '/health',
+        headers: { 'x-request-id': 'obs-health' },
+      });
+      const ready = await t.request({ method: 'GET', url: '/ready' });
+      expect(health.statusCode).toBe(200);
+      expect(health.json()).toEqual({ data: { status: 'ok' } });
+      expect(health.headers['content-type']).toBe(ready.headers['content-type']);
+      expect(health.headers['x-request-id']).toBe('obs-health');
+      const headerNames = (response: typeof health) =>
+        Object.keys(response.headers)
+          .filter((name) => !['content-length', 'date', 'x-request-id', 'etag'].includes(name))
+          .sort();
+      expect(headerNames(health)).toEqual(headerNames(ready));
+      const metrics = await t.request({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(
+        /http_requests_total\{method="GET",route="\/health",status="200"\} [1-9]/,
+      );
+    });
+
     it('logs client errors as warnings and unknown routes as unmatched', async () => {
       await t.request({
         method: 'GET',

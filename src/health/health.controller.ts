@@ -7,8 +7,7 @@ import { ApiDataResponse } from '../common/http/api-responses.decorator.js';
 import { LivenessOutput, ReadinessOutput } from './dto/health.output.dto.js';
 import { ReadinessService } from './readiness.service.js';
 import { type DataEnvelope, envelope } from '../common/http/envelope.js';
-
-const LIVE = envelope<LivenessOutput>({ status: 'ok' });
+import { LIVENESS } from './liveness.js';
 
 @ApiTags('health')
 @Public()
@@ -17,7 +16,11 @@ const LIVE = envelope<LivenessOutput>({ status: 'ok' });
 export class HealthController {
   constructor(private readonly readiness: ReadinessService) {}
 
-  /** Liveness: the process can serve. Checks no dependency, so an outage never restarts pods. */
+  /**
+   * Liveness: the process can serve. Checks no dependency, so an outage never restarts pods.
+   * GET is answered by app.factory.ts's request hook before Nest's pipeline; this route documents
+   * it and answers HEAD.
+   */
   @Get('health')
   @ApiOperation({
     summary: 'Liveness',
@@ -25,7 +28,7 @@ export class HealthController {
   })
   @ApiDataResponse(200, LivenessOutput, 'The process can serve')
   health(): DataEnvelope<LivenessOutput> {
-    return LIVE;
+    return LIVENESS;
   }
 
   /** Readiness: not shutting down, the database answers, no migration is pending. */

@@ -71,7 +71,7 @@ class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
 /**
  * The Redis key under which the Keyv store below keeps `key`: Keyv prefixes its namespace
  * (`prefix:`), then KeyvRedis, which Keyv gives the same namespace, its own (`prefix::`). For
- * ResourceCache's reads, which go to the client directly (readStoredValues).
+ * ResourceCache's reads, which go to the client directly (ResourceCache.getMany).
  */
 export function storedKey(namespace: string, key: string): string {
   return namespace ? `${namespace}::${namespace}:${key}` : key;

@@ -1,4 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createClient } from '@keyv/redis';
 import { bearer, signUp } from './support/fixtures.js';
 import { type PrivateRedis, startRedisServer } from './support/redis-server.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -19,6 +20,8 @@ class RoundTripCounter {
   private lastFromClient = false;
   roundTrips = 0;
   bytesToRedis = 0;
+  /** What the service wrote to Redis since reset(). */
+  sent = '';
 
   async start(redisPort: number): Promise<string> {
     this.server = createServer((client: Socket) => {
@@ -29,6 +32,7 @@ class RoundTripCounter {
         if (!this.lastFromClient) this.roundTrips += 1;
         this.lastFromClient = true;
         this.bytesToRedis += chunk.length;
+        this.sent += chunk.toString('latin1');
         upstream.write(chunk);
       });
       upstream.on('data', (chunk) => {
@@ -51,6 +55,7 @@ class RoundTripCounter {
   reset(): void {
     this.roundTrips = 0;
     this.bytesToRedis = 0;
+    this.sent = '';
     this.lastFromClient = false;
   }
 
@@ -76,17 +81,29 @@ describe('Redis round trips of a cached read', () => {
     await redis?.stop();
   });
 
-  async function roundTripsOf(
+  async function readOnce(
     url: string,
     token: string,
-  ): Promise<{ trips: number; cache: string }> {
+  ): Promise<{ trips: number; cache: string; remaining: number }> {
     // Let startup and earlier requests' background traffic settle.
     await new Promise((resolve) => setTimeout(resolve, 50));
     counter.reset();
     const response = await t.request({ method: 'GET', url, headers: bearer(token) });
     expect(response.statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return { trips: counter.roundTrips, cache: String(response.headers['x-cache']) };
+    return {
+      trips: counter.roundTrips,
+      cache: String(response.headers['x-cache']),
+      remaining: Number(response.headers['x-ratelimit-remaining']),
+    };
+  }
+
+  async function roundTripsOf(
+    url: string,
+    token: string,
+  ): Promise<{ trips: number; cache: string }> {
+    const { trips, cache } = await readOnce(url, token);
+    return { trips, cache };
   }
 
   it('reading another user: one round trip on a hit', async () => {
@@ -104,5 +121,36 @@ describe('Redis round trips of a cached read', () => {
     await roundTripsOf(url, reader.token);
     const hit = await roundTripsOf(url, reader.token);
     expect(hit).toEqual({ trips: 1, cache: 'HIT' });
+  });
+
+  it('sends the rate-limit script by its SHA1, not its body', async () => {
+    const reader = await signUp(t);
+    const url = `/users/${reader.id}`;
+    await roundTripsOf(url, reader.token);
+    await roundTripsOf(url, reader.token);
+    expect(counter.sent).toContain('EVALSHA');
+    expect(counter.sent).not.toContain('redis.call');
+  });
+
+  it('after SCRIPT FLUSH, still counts the request in Redis, then one round trip again', async () => {
+    const reader = await signUp(t);
+    const url = `/users/${reader.id}`;
+    await readOnce(url, reader.token);
+    const before = await readOnce(url, reader.token);
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['SCRIPT', 'FLUSH']);
+    } finally {
+      admin.destroy();
+    }
+    const flushed = await readOnce(url, reader.token);
+    // Counted once (not failed open, which would leave the whole budget): the script was sent
+    // again (EVAL) after the server answered NOSCRIPT.
+    expect(flushed.remaining).toBe(before.remaining - 1);
+    expect(flushed.cache).toBe('HIT');
+    expect(counter.sent).toContain('redis.call');
+    const after = await readOnce(url, reader.token);
+    expect(after).toMatchObject({ trips: 1, cache: 'HIT', remaining: before.remaining - 2 });
   });
 });

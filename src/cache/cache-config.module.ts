@@ -68,6 +68,27 @@ class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
   }
 }
 
+/**
+ * The Redis key under which the Keyv store below keeps `key`: Keyv prefixes its namespace
+ * (`prefix:`), then KeyvRedis, which Keyv gives the same namespace, its own (`prefix::`). For
+ * ResourceCache's reads, which go to the client directly (ResourceCache.getMany).
+ */
+export function storedKey(namespace: string, key: string): string {
+  return namespace ? `${namespace}::${namespace}:${key}` : key;
+}
+
+/**
+ * A value as the Keyv store below wrote it (`{"value":…,"expires":…}`, JSON), or undefined when
+ * absent or past its `expires` (as Keyv reads it; Redis drops it at the same time, by PX).
+ */
+export function storedValue(raw: string | null | undefined): unknown {
+  if (typeof raw !== 'string') return undefined;
+  const data = JSON.parse(raw) as { value?: unknown; expires?: unknown } | null;
+  if (data === null || data === undefined) return undefined;
+  if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
+  return data.value;
+}
+
 function redisKeyv(store: KeyvRedis<unknown>, config: AppConfig): Keyv {
   return new Keyv({
     store,

@@ -3,26 +3,26 @@ import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/c
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
-import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection.js';
+import { REDIS_CONNECTION, type RedisConnection, redisScript } from '../redis/redis-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 
 /** Count an attempt and read the window's time left, atomically (as the throttler's script). */
-const RESERVE_SCRIPT = `
+const RESERVE_SCRIPT = redisScript(`
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
 return {hits, left}
-`;
+`);
 /** Give an attempt back, only within a window that still exists (never below zero). */
-const RELEASE_SCRIPT = `
+const RELEASE_SCRIPT = redisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
   redis.call('DECR', KEYS[1])
 end
 return 0
-`;
+`);
 
 /** 429 for an account over its failed-login budget; Retry-After is set by whoever answers. */
 export class AccountRateLimitedException extends HttpException {

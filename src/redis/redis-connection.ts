@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createClient, createCluster, type RedisClientOptions } from '@keyv/redis';
 import type { RedisAuth, RedisMode, RedisNode } from '../config/redis-target.js';
@@ -10,6 +11,16 @@ export function createNodeClient(options: RedisClientOptions) {
 
 export type RedisNodeClient = ReturnType<typeof createNodeClient>;
 export type RedisClusterClient = ReturnType<typeof createCluster>;
+
+/** A Lua script with the SHA1 Redis caches it under (EVALSHA). */
+export interface RedisScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function redisScript(source: string): RedisScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
 
 /** Injection token: the shared Redis connection, or null when no Redis is configured. */
 export const REDIS_CONNECTION = Symbol('REDIS_CONNECTION');
@@ -57,10 +68,29 @@ export abstract class RedisConnection extends EventEmitter {
     void error;
   }
 
-  /** Runs a Lua script on the server that owns `key`. */
-  eval(script: string, key: string, args: string[]): Promise<unknown> {
-    const client = this.client as RedisNodeClient;
-    return client.eval(script, { keys: [key], arguments: args });
+  /**
+   * Runs a Lua script on the server that owns `key`: EVALSHA, so the script's body is not sent
+   * (nor hashed by Redis) on every call; EVAL once where the server does not have it yet (a
+   * restart, SCRIPT FLUSH, a promoted replica, another cluster node). NOSCRIPT means the script
+   * did not run, so the retry cannot count twice. node-redis does the same for scripts given to
+   * createClient (`scripts`), but those are fixed per client at creation and called through its
+   * command parser; here the scripts belong to their features and the Sentinel master's client
+   * is replaced on failover. The first command is written in the caller's tick (no await before
+   * it), so it still shares the round trip of the other commands of that tick.
+   */
+  async eval(script: RedisScript, key: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.send(key, ['EVALSHA', script.sha1, '1', key, ...args]);
+    } catch (error) {
+      if (!(error as Error | undefined)?.message?.startsWith('NOSCRIPT')) throw error;
+      return this.send(key, ['EVAL', script.source, '1', key, ...args]);
+    }
+  }
+
+  /** Sends a raw command to the server that owns `key`. */
+  protected send(key: string, args: string[]): Promise<unknown> {
+    void key;
+    return (this.client as RedisNodeClient).sendCommand(args);
   }
 }
 
@@ -187,7 +217,8 @@ export class ClusterConnection extends RedisConnection {
     return { connected: this.isReady, mode: this.mode, role: this.isReady ? 'master' : undefined };
   }
 
-  override eval(script: string, key: string, args: string[]): Promise<unknown> {
-    return this.client.eval(script, { keys: [key], arguments: args });
+  protected override send(key: string, args: string[]): Promise<unknown> {
+    // Routed by the key's slot; MOVED and ASK are followed by the cluster client.
+    return this.client.sendCommand(key, false, args);
   }
 }

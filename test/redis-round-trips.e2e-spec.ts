@@ -1,13 +1,14 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createClient } from '@keyv/redis';
-import { bearer, signUp } from './support/fixtures.js';
+import { bearer, createPost, signUp } from './support/fixtures.js';
 import { type PrivateRedis, startRedisServer } from './support/redis-server.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * docs/benchmarks.md, target 2: an authenticated cached GET /users/:id sends every Redis command
  * it needs (rate-limit count, the caller's entry and generation, the caller's session, the
- * resource's entry and generation, the epoch) in one round trip.
+ * resource's entry and generation, the epoch) in one round trip; an owner-checked write reads the
+ * owner in that round trip too.
  */
 
 /**
@@ -17,9 +18,9 @@ import { createTestApp, type TestApp } from './support/test-app.js';
  */
 class RoundTripCounter {
   private server?: Server;
-  private lastFromClient = false;
+  /** Connections whose last bytes came from the service: Redis has not answered them yet. */
+  private readonly awaitingReply = new Set<Socket>();
   roundTrips = 0;
-  bytesToRedis = 0;
   /** What the service wrote to Redis since reset(). */
   sent = '';
 
@@ -29,17 +30,17 @@ class RoundTripCounter {
       client.setNoDelay(true);
       upstream.setNoDelay(true);
       client.on('data', (chunk) => {
-        if (!this.lastFromClient) this.roundTrips += 1;
-        this.lastFromClient = true;
-        this.bytesToRedis += chunk.length;
+        if (!this.awaitingReply.has(client)) this.roundTrips += 1;
+        this.awaitingReply.add(client);
         this.sent += chunk.toString('latin1');
         upstream.write(chunk);
       });
       upstream.on('data', (chunk) => {
-        this.lastFromClient = false;
+        this.awaitingReply.delete(client);
         client.write(chunk);
       });
       const close = () => {
+        this.awaitingReply.delete(client);
         client.destroy();
         upstream.destroy();
       };
@@ -54,9 +55,8 @@ class RoundTripCounter {
 
   reset(): void {
     this.roundTrips = 0;
-    this.bytesToRedis = 0;
     this.sent = '';
-    this.lastFromClient = false;
+    this.awaitingReply.clear();
   }
 
   stop(): Promise<void> {
@@ -85,49 +85,57 @@ describe('Redis round trips of a cached read', () => {
     url: string,
     token: string,
   ): Promise<{ trips: number; cache: string; remaining: number }> {
-    // Let startup and earlier requests' background traffic settle.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    counter.reset();
-    const response = await t.request({ method: 'GET', url, headers: bearer(token) });
+    const { trips, response } = await countTrips({ method: 'GET', url, headers: bearer(token) });
     expect(response.statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     return {
-      trips: counter.roundTrips,
+      trips,
       cache: String(response.headers['x-cache']),
       remaining: Number(response.headers['x-ratelimit-remaining']),
     };
   }
 
-  async function roundTripsOf(
-    url: string,
-    token: string,
-  ): Promise<{ trips: number; cache: string }> {
-    const { trips, cache } = await readOnce(url, token);
-    return { trips, cache };
+  /** The Redis round trips of one request, with earlier requests' background traffic settled. */
+  async function countTrips(
+    request: Parameters<TestApp['request']>[0],
+  ): Promise<{ trips: number; response: Awaited<ReturnType<TestApp['request']>> }> {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    counter.reset();
+    const response = await t.request(request);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { trips: counter.roundTrips, response };
   }
 
-  it('reading another user: one round trip on a hit', async () => {
+  it.each([
+    ['another user', false],
+    ['oneself', true],
+  ])('reading %s: one round trip on a hit', async (_label, self) => {
     const reader = await signUp(t);
-    const other = await signUp(t);
-    const url = `/users/${other.id}`;
-    await roundTripsOf(url, reader.token); // fills the entries
-    const hit = await roundTripsOf(url, reader.token);
-    expect(hit).toEqual({ trips: 1, cache: 'HIT' });
+    const url = `/users/${self ? reader.id : (await signUp(t)).id}`;
+    await readOnce(url, reader.token); // fills the entries
+    expect(await readOnce(url, reader.token)).toMatchObject({ trips: 1, cache: 'HIT' });
   });
 
-  it('reading oneself: one round trip on a hit', async () => {
-    const reader = await signUp(t);
-    const url = `/users/${reader.id}`;
-    await roundTripsOf(url, reader.token);
-    const hit = await roundTripsOf(url, reader.token);
-    expect(hit).toEqual({ trips: 1, cache: 'HIT' });
+  it("checks a cached post's owner in the first round trip of a write", async () => {
+    const author = await signUp(t);
+    const post = await createPost(t, author);
+    const url = `/posts/${post.id}`;
+    await readOnce(url, author.token); // fills the entry
+    const write = await countTrips({
+      method: 'PATCH',
+      url,
+      headers: bearer(author.token),
+      payload: { title: 'Owner read in the first round trip' },
+    });
+    expect(write.response.statusCode).toBe(200);
+    // The count, the caller and the post with the epoch; then the invalidation after the commit.
+    expect(write.trips).toBe(2);
   });
 
   it('sends the rate-limit script by its SHA1, not its body', async () => {
     const reader = await signUp(t);
     const url = `/users/${reader.id}`;
-    await roundTripsOf(url, reader.token);
-    await roundTripsOf(url, reader.token);
+    await readOnce(url, reader.token);
+    await readOnce(url, reader.token);
     expect(counter.sent).toContain('EVALSHA');
     expect(counter.sent).not.toContain('redis.call');
   });

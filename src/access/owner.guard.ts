@@ -11,10 +11,13 @@ import { canonicalUuid } from '../common/ids/canonical-uuid.js';
 import { perRoute } from '../common/route-metadata.js';
 import { AuthenticatedUser, isAdmin } from './authenticated-user.js';
 import { OWNED_RESOURCE } from './authorize.decorator.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import type { OwnershipRule, OwnershipRuleType } from './ownership-rule.js';
 
 type OwnedRequest = FastifyRequest<{ Params: Record<string, string | undefined> }> & {
   user?: AuthenticatedUser;
+  /** The request's cache reads, sent by the first guard (cache/request-prefetch.ts). */
+  cachePrefetch?: CachePrefetch;
 };
 
 /**
@@ -47,7 +50,7 @@ export class OwnerGuard implements CanActivate {
     if (!user) throw new ForbiddenException();
     if (isAdmin(user)) return true;
 
-    const ownerId = await this.ruleOf(rule).ownerOf(id);
+    const ownerId = await this.ruleOf(rule).ownerOf(id, request.cachePrefetch);
     if (ownerId === null) throw new NotFoundException(rule.notFoundMessage);
     if (ownerId !== user.publicId) throw new ForbiddenException('Not the owner of this resource');
     return true;

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 
 /**
  * How to find who owns the resource a route names, declared by the feature that owns it (an
@@ -6,8 +7,11 @@ import type { Type } from '@nestjs/common';
  * no feature.
  */
 export interface OwnershipRule {
-  /** The owner's public id (the token's `sub`), or null when the resource does not exist. */
-  ownerOf(id: string): Promise<string | null>;
+  /**
+   * The owner's public id (the token's `sub`), or null when the resource does not exist.
+   * `prefetch`: the request's cache reads, for a rule that reads the resource's cache entry.
+   */
+  ownerOf(id: string, prefetch?: CachePrefetch): Promise<string | null>;
 }
 
 /** A rule's class: what the decorator and the document need before any instance exists. */

@@ -7,10 +7,13 @@ import { canonicalUuid } from '../common/ids/canonical-uuid.js';
 import { perRoute } from '../common/route-metadata.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/inject-config.decorator.js';
-import { resourceKey } from '../cache/cache-keys.js';
 import { type CachePrefetch, ResourceCache } from '../cache/resource-cache.service.js';
-import { PREFETCHED_RESOURCE, type PrefetchingRequest } from '../cache/request-prefetch.js';
-import type { RequestPrefetch } from '../rate-limit/rate-limit.guard.js';
+import {
+  PREFETCHED_RESOURCE,
+  type PrefetchingRequest,
+  type ResourceKeyOf,
+} from '../cache/request-prefetch.js';
+import type { RequestPrefetch } from '../common/http/request-prefetch.js';
 import { sessionKey, SessionsService } from '../sessions/sessions.service.js';
 import { userCacheKey } from '../users/user-cache-key.js';
 import { UsersService } from '../users/users.service.js';
@@ -37,7 +40,7 @@ interface CheckedToken {
 /** What the route needs, read once per handler (route metadata never changes). */
 interface RoutePrefetch {
   isPublic: boolean;
-  resource?: 'user' | 'post';
+  keyOf?: ResourceKeyOf;
 }
 
 export type VerifyingRequest = PrefetchingRequest & { checkedToken?: CheckedToken | null };
@@ -67,7 +70,7 @@ export class AccessTokenVerifier implements RequestPrefetch {
   /** The route's metadata for the prefetch, computed on its first request. */
   private readonly routeOf = perRoute((handler, target): RoutePrefetch => ({
     isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, target]) === true,
-    resource: this.reflector.get<RoutePrefetch['resource']>(PREFETCHED_RESOURCE, handler),
+    keyOf: this.reflector.get<ResourceKeyOf | undefined>(PREFETCHED_RESOURCE, handler),
   }));
 
   constructor(
@@ -107,8 +110,8 @@ export class AccessTokenVerifier implements RequestPrefetch {
     if (!checked) return;
     const keys = [userCacheKey(checked.publicId)];
     if (checked.claims.sid !== undefined) keys.push(sessionKey(checked.claims.sid));
-    const id = route.resource && canonicalUuid(request.params?.id);
-    if (route.resource && id) keys.push(resourceKey(route.resource, id));
+    const id = route.keyOf && canonicalUuid(request.params?.id);
+    if (route.keyOf && id) keys.push(route.keyOf(id));
     request.cachePrefetch = this.cache.prefetch(keys);
   }
 

@@ -11,18 +11,25 @@ import { ResourceCache } from './resource-cache.service.js';
  */
 class SharedStore {
   private readonly values = new Map<string, unknown>();
+  /** While set, every read or every write of the store fails (Redis unreachable for it). */
+  failing: 'reads' | 'writes' | undefined;
 
   /** cache-manager's API for writes, and its Keyv store for reads, as ResourceCache uses them. */
   asCache(): Cache {
+    const refused = () => Promise.reject(new Error('store unreachable'));
     const getMany = (keys: string[]) =>
-      Promise.resolve(keys.map((key) => this.copy(this.values.get(key))));
+      this.failing === 'reads'
+        ? refused()
+        : Promise.resolve(keys.map((key) => this.copy(this.values.get(key))));
     return {
       stores: [{ getMany, get: (key: string) => Promise.resolve(this.copy(this.values.get(key))) }],
       set: (key: string, value: unknown) => {
+        if (this.failing === 'writes') return refused();
         this.values.set(key, this.copy(value));
         return Promise.resolve(value);
       },
       mset: (list: { key: string; value: unknown }[]) => {
+        if (this.failing === 'writes') return refused();
         for (const { key, value } of list) this.values.set(key, this.copy(value));
         return Promise.resolve(list);
       },
@@ -191,5 +198,55 @@ describe('ResourceCache single flight across instances', () => {
       hit: true,
     });
     expect(database.loads).toBe(1);
+  });
+});
+
+describe('ResourceCache prefetched reads', () => {
+  let store: SharedStore;
+  let database: FakeDatabase;
+  let x: ResourceCache;
+
+  beforeEach(async () => {
+    store = new SharedStore();
+    database = new FakeDatabase();
+    x = instanceOn(store);
+    // The old row cached.
+    const fill = x.read(KEY, database.deferredLoad(), hydrate);
+    await settle();
+    database.releaseAll();
+    await fill;
+  });
+
+  it('serves a prefetched hit, from the reads sent before', async () => {
+    const prefetch = x.prefetch([KEY]);
+    expect(await x.read(KEY, database.deferredLoad(), hydrate, prefetch)).toEqual({
+      value: { title: 'old' },
+      hit: true,
+    });
+    expect(database.loads).toBe(1);
+  });
+
+  it('never serves a prefetched entry once the epoch came into doubt after it was sent', async () => {
+    const prefetch = x.prefetch([KEY]);
+    await settle();
+    // A write on this instance commits, and its invalidation cannot reach the store.
+    database.row = { title: 'new' };
+    store.failing = 'writes';
+    await x.invalidate([KEY]);
+    const read = x.read(KEY, database.deferredLoad(), hydrate, prefetch);
+    await settle();
+    database.releaseAll();
+    expect(await read).toEqual({ value: { title: 'new' }, hit: false });
+  });
+
+  it('reads from the database when the prefetch itself failed', async () => {
+    database.row = { title: 'new' };
+    store.failing = 'reads';
+    const prefetch = x.prefetch([KEY]);
+    store.failing = undefined;
+    const read = x.read(KEY, database.deferredLoad(), hydrate, prefetch);
+    await settle();
+    database.releaseAll();
+    expect(await read).toEqual({ value: { title: 'new' }, hit: false });
   });
 });

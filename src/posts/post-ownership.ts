@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OwnershipRule } from '../access/ownership-rule.js';
+import type { CachePrefetch } from '../cache/resource-cache.service.js';
 import { PostsService } from './posts.service.js';
 
 /** A post is owned by its author (from the post's cache entry). */
@@ -11,7 +12,7 @@ export class PostOwnership implements OwnershipRule {
 
   constructor(private readonly posts: PostsService) {}
 
-  ownerOf(id: string): Promise<string | null> {
-    return this.posts.findAuthorPublicId(id);
+  ownerOf(id: string, prefetch?: CachePrefetch): Promise<string | null> {
+    return this.posts.findAuthorPublicId(id, prefetch);
   }
 }

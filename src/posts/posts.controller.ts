@@ -22,7 +22,7 @@ import { UpdatePostInput } from './dto/update-post.input.dto.js';
 import { Post } from './post.entity.js';
 import { postEtag, postEtagSubject, presentPost } from './post.presenter.js';
 import { PostOwnership } from './post-ownership.js';
-import { PostsService } from './posts.service.js';
+import { postKey, PostsService } from './posts.service.js';
 import {
   type DataEnvelope,
   envelope,
@@ -46,7 +46,7 @@ export class PostsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a post', description: 'Cache-aside (X-Cache).' })
   @Authorize({ scopes: ['posts:read'] })
-  @PrefetchedResource('post')
+  @PrefetchedResource(postKey)
   @ConditionalRead(PostOutput, 'The post')
   @ApiXCache()
   async findOne(
@@ -64,6 +64,7 @@ export class PostsController {
   @Put(':id')
   @ApiOperation({ summary: 'Replace a post', description: 'Both fields are required.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
+  @PrefetchedResource(postKey)
   @ConditionalWrite(PostOutput, 'Replaced: the post as stored now')
   async replace(
     @UuidParam() id: string,
@@ -78,6 +79,7 @@ export class PostsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a post', description: 'Any of the fields.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
+  @PrefetchedResource(postKey)
   @ConditionalWrite(PostOutput, 'Updated: the post as stored now')
   async update(
     @UuidParam() id: string,
@@ -92,6 +94,7 @@ export class PostsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a post', description: 'Soft delete.' })
   @Authorize({ scopes: ['posts:write'], owner: PostOwnership })
+  @PrefetchedResource(postKey)
   @ConditionalDelete('Deleted')
   async remove(
     @UuidParam() id: string,

@@ -93,8 +93,8 @@ export class PostsService {
   }
 
   /** The author's public id of a live post, or null; for the owner check (same cache entry). */
-  async findAuthorPublicId(publicId: string): Promise<string | null> {
-    return (await this.readCached(publicId))?.value.author.publicId ?? null;
+  async findAuthorPublicId(publicId: string, prefetch?: CachePrefetch): Promise<string | null> {
+    return (await this.readCached(publicId, prefetch))?.value.author.publicId ?? null;
   }
 
   /**

@@ -20,17 +20,8 @@ import type { FastifyReply } from 'fastify';
 import { refuseOverBudget, setRateLimitHeaders } from './rate-limit-answer.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { throttlerOfKey } from './rate-limit-key.js';
+import { REQUEST_PREFETCH, type RequestPrefetch } from '../common/http/request-prefetch.js';
 import { perRoute } from '../common/route-metadata.js';
-
-/**
- * Sends the Redis reads a request will make (AccessTokenVerifier.start: the caller and the
- * route's cached resource) just before the rate-limit count, so that node-redis writes them
- * together: one round trip for every Redis command of a cached read.
- */
-export interface RequestPrefetch {
-  start(context: ExecutionContext): void;
-}
-export const REQUEST_PREFETCH = Symbol('REQUEST_PREFETCH');
 
 /** One limit as it applies to a route. */
 type RouteLimit = Pick<

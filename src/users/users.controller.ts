@@ -39,6 +39,7 @@ import { User } from './user.entity.js';
 import { presentUser, userEtag, userEtagSubject } from './user.presenter.js';
 import { UsersService } from './users.service.js';
 import { ApiXCache, setXCache } from '../cache/x-cache-header.js';
+import { userCacheKey } from './user-cache-key.js';
 import { UserOwnership } from './user-ownership.js';
 import { CachePrefetchOf, PrefetchedResource } from '../cache/request-prefetch.js';
 import type { CachePrefetch } from '../cache/resource-cache.service.js';
@@ -114,7 +115,7 @@ export class UsersController {
     description: 'Cache-aside (X-Cache). Email and scopes only for the user themself and admins.',
   })
   @Authorize({ scopes: ['users:read'] })
-  @PrefetchedResource('user')
+  @PrefetchedResource(userCacheKey)
   @ConditionalRead(UserOutput, 'The user')
   @ApiXCache()
   async findOne(

@@ -32,7 +32,8 @@ import jwt from 'jsonwebtoken';
 import pg from 'pg';
 // The service's own column map (plain data, no TypeORM), so the baseline reads what it reads.
 import { LIVE_USER_SELECT_LIST, type LiveUserRow } from '../src/users/user-columns.js';
-import { CursorCodec, NO_TAG, RATE_LIMIT_SCRIPT, UUID } from './common.js';
+import { WINDOW_COUNT_SCRIPT } from '../src/rate-limit/window-count.script.js';
+import { CursorCodec, NO_TAG, UUID } from './common.js';
 
 const env = process.env;
 const required = (name: string): string => {
@@ -124,7 +125,7 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
 
 async function rateLimit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
   if (!RATE_LIMITED) return true;
-  const [hits, msLeft] = (await redis.eval(RATE_LIMIT_SCRIPT, {
+  const [hits, msLeft] = (await redis.eval(WINDOW_COUNT_SCRIPT.source, {
     keys: [`${PREFIX}:rate-limit:default:${request.ip}`],
     arguments: [WINDOW_MS],
   })) as [number, number];

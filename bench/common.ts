@@ -19,15 +19,6 @@ export const NO_TAG = '-';
 /** UUID of any version, as class-validator's isUUID accepts it (the service checks `sub` so). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The rate-limit script of src/rate-limit/redis-throttler.storage.ts, for the baseline's variant. */
-export const RATE_LIMIT_SCRIPT = `
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
-return {hits, left}
-`;
-
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

@@ -23,7 +23,7 @@ import { withFrameworkChatterAtDebug } from './observability/framework-chatter.j
 import { createRootLogger } from './observability/root-logger.js';
 import { registerRequestLogging } from './observability/request-logging.js';
 import { outsideControllersRateLimit } from './rate-limit/outside-controllers.rate-limit.js';
-import { LIVENESS } from './health/liveness.js';
+import { LIVENESS, LIVENESS_PATH } from './health/liveness.js';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -90,7 +90,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // Liveness in the hook, past the headers and the Host check: it checks nothing, and Nest's
     // pipeline (guards that all let a probe through) would cost half of it (docs/benchmarks.md).
     // The request line and metrics are still written when the response finishes.
-    if (request.method === 'GET' && request.routeOptions.url === '/health') {
+    if (request.method === 'GET' && request.routeOptions.url === `/${LIVENESS_PATH}`) {
       void reply.send(LIVENESS);
       return;
     }

@@ -7,7 +7,7 @@ import { ApiDataResponse } from '../common/http/api-responses.decorator.js';
 import { LivenessOutput, ReadinessOutput } from './dto/health.output.dto.js';
 import { ReadinessService } from './readiness.service.js';
 import { type DataEnvelope, envelope } from '../common/http/envelope.js';
-import { LIVENESS } from './liveness.js';
+import { LIVENESS, LIVENESS_PATH } from './liveness.js';
 
 @ApiTags('health')
 @Public()
@@ -21,7 +21,7 @@ export class HealthController {
    * GET is answered by app.factory.ts's request hook before Nest's pipeline; this route documents
    * it and answers HEAD.
    */
-  @Get('health')
+  @Get(LIVENESS_PATH)
   @ApiOperation({
     summary: 'Liveness',
     description: 'The process can serve; checks no dependency. Never rate limited.',

@@ -2,7 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { completeDocument } from './openapi-document.js';
-import { operationIdFor, routeFactsOf, type RouteFacts } from './route-facts.js';
+import {
+  DEFAULT_ROUTE_FACTS,
+  operationIdFor,
+  routeFactsOf,
+  type RouteFacts,
+} from './route-facts.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
@@ -85,12 +90,7 @@ export function setupSwagger(app: NestFastifyApplication): void {
  * limited like every route but the probes (rate-limit/outside-controllers.rate-limit.ts).
  */
 function addDocsPaths(document: OpenAPIObject, facts: Map<string, RouteFacts>): void {
-  const unguarded: RouteFacts = {
-    throttled: true,
-    authLimited: false,
-    readsDatabase: false,
-    responseHeaders: [],
-  };
+  const unguarded: RouteFacts = { ...DEFAULT_ROUTE_FACTS, readsDatabase: false };
   facts.set('docs_ui', unguarded);
   facts.set('docs_json', unguarded);
   facts.set('docs_root', unguarded);

@@ -141,9 +141,8 @@ export class PostsService {
       .createQueryBuilder()
       .softDelete()
       .where('public_id = :publicId AND deleted_at IS NULL', { publicId });
-    if (ifMatch.kind === 'one-of') {
-      remove.andWhere('version = ANY(:versions)', { versions: ifMatch.versions });
-    }
+    const versions = versionsParameter(ifMatch);
+    if (versions) remove.andWhere('version = ANY(:versions)', { versions });
     const result = await remove.execute();
     if (!result.affected) throw await this.missingOrChanged(publicId, ifMatch);
     await this.cache.invalidate([postKey(publicId)]);

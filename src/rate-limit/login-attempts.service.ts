@@ -7,15 +7,8 @@ import { REDIS_CONNECTION, type RedisConnection, redisScript } from '../redis/re
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
+import { WINDOW_COUNT_SCRIPT } from './window-count.script.js';
 
-/** Count an attempt and read the window's time left, atomically (as the throttler's script). */
-const RESERVE_SCRIPT = redisScript(`
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
-return {hits, left}
-`);
 /** Give an attempt back, only within a window that still exists (never below zero). */
 const RELEASE_SCRIPT = redisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
@@ -88,7 +81,7 @@ export class LoginAttempts {
     try {
       const reply = await withTimeout(
         // One key per script, so in a Redis Cluster it runs on the node that owns the counter.
-        redis.eval(RESERVE_SCRIPT, this.redisKey(key), [String(this.windowMs)]),
+        redis.eval(WINDOW_COUNT_SCRIPT, this.redisKey(key), [String(this.windowMs)]),
         REDIS_COMMAND_TIMEOUT_MS,
         'login attempt count',
       );

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { type RedisConnection, redisScript } from '../redis/redis-connection.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
 import {
   MemoryThrottlerStorage,
@@ -8,15 +8,7 @@ import {
   type ThrottlerStorageRecord,
 } from './memory-throttler.storage.js';
 import type { RateLimitMetrics } from './rate-limit-metrics.js';
-
-/** Count a hit and read the window's time left, atomically, so all instances share one budget. */
-const INCREMENT_SCRIPT = redisScript(`
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
-return {hits, left}
-`);
+import { WINDOW_COUNT_SCRIPT } from './window-count.script.js';
 
 /**
  * The limits that guard credentials (logins, sign-ups): when Redis fails they are counted in
@@ -53,7 +45,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     try {
       const reply = await withTimeout(
         // One key per script, so in a Redis Cluster it runs on the node that owns the counter.
-        this.redis.eval(INCREMENT_SCRIPT, `${this.keyPrefix}:rate-limit:${key}`, [String(ttl)]),
+        this.redis.eval(WINDOW_COUNT_SCRIPT, `${this.keyPrefix}:rate-limit:${key}`, [String(ttl)]),
         REDIS_COMMAND_TIMEOUT_MS,
         'rate-limit increment',
       );

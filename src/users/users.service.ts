@@ -221,9 +221,9 @@ export class UsersService {
    * Soft-deletes the user and what the features own of theirs (their posts: UserLifecycle) in
    * one transaction. The user row is locked first, so a post being created for this user at the
    * same moment (which locks the row FOR SHARE) either commits before and is deleted here, or
-   * waits and then finds the user gone. With `ifMatch`,
-   * the version is checked on the locked row, so no write can come between the check and the
-   * deletion; a mismatch rolls back having changed nothing.
+   * waits and then finds the user gone. The version `ifMatch` accepts is checked on the locked
+   * row, so no write can come between the check and the deletion; a mismatch rolls back having
+   * changed nothing.
    */
   async remove(publicId: string, ifMatch: AcceptedVersions): Promise<void> {
     const cascaded = await this.dataSource.transaction(async (manager) => {

@@ -3,6 +3,7 @@ import {
   formatEtag,
   noneMatchHits,
   parseEntityTagCondition,
+  UNCONDITIONAL,
   versionAccepted,
   type AcceptedVersions,
 } from './etag.js';
@@ -10,7 +11,6 @@ import {
 const ID = '5b7c0e44-4d4b-4a2e-9d8e-1f0c2a3b4c5d';
 const POST = { kind: 'post', id: ID };
 const USER_PRIVATE = { kind: 'user', id: ID, variant: 'private' };
-const UNCONDITIONAL: AcceptedVersions = { kind: 'unconditional' };
 const oneOf = (...versions: number[]): AcceptedVersions => ({ kind: 'one-of', versions });
 
 describe('formatEtag', () => {

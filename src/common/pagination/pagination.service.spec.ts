@@ -55,13 +55,15 @@ describe('PaginationService', () => {
   // Metadata only: nothing here connects; the statements the lists run are recorded instead.
   const dataSource = new DataSource({ type: 'postgres', entities: [User, Post] });
   const sent: { sql: string; values: unknown[] }[] = [];
+  /** What the planner's estimate answers (the threshold is 10,000). */
+  let estimate = 5;
   const pagination = new PaginationService(new CursorCodec(config), config, primaryOnly);
 
   beforeAll(async () => {
     await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
     dataSource.query = jest.fn((sql: string, values?: unknown[]) => {
       sent.push({ sql, values: values ?? [] });
-      if (sql.includes('pg_class')) return Promise.resolve([{ estimate: 5 }]);
+      if (sql.includes('pg_class')) return Promise.resolve([{ estimate }]);
       if (sql.includes('COUNT(')) return Promise.resolve([{ cnt: '3' }]);
       return Promise.resolve([{ id: 7 }, { id: 6 }]);
     }) as unknown as DataSource['query'];
@@ -121,6 +123,33 @@ describe('PaginationService', () => {
     expect(page.meta.total_is_estimate).toBeUndefined();
     expect(page.items).toEqual([{ id: 7 }]);
     expect(page.meta.next_cursor).not.toBeNull();
+  });
+
+  it('above the threshold, answers the estimate and sends no COUNT', async () => {
+    estimate = 20_000;
+    try {
+      // A fresh service: the estimate is remembered per table for a second.
+      const fresh = new PaginationService(new CursorCodec(config), config, primaryOnly);
+      const list = fresh.compile(
+        dataSource.createQueryBuilder(User, 'user'),
+        (row: { id: number }) => row,
+      );
+      const page = await list.page(pageQuery({ per_page: 1 }));
+      expect(sent.some((s) => s.sql.includes('COUNT('))).toBe(false);
+      expect(page.meta).toMatchObject({ total: 20_000, total_is_estimate: true });
+    } finally {
+      estimate = 5;
+    }
+  });
+
+  it('refuses a tampered or truncated cursor', async () => {
+    const cursor = new CursorCodec(config).encode('users', 99);
+    const flipped = `${cursor.slice(0, -2)}${cursor.at(-2) === 'A' ? 'B' : 'A'}${cursor.at(-1)}`;
+    for (const bad of [flipped, cursor.slice(0, 10)]) {
+      await expect(users().page(pageQuery({ cursor: bad }))).rejects.toThrow(
+        ValidationFailedException,
+      );
+    }
   });
 
   it("reads the page after a cursor's row, and refuses another list's cursor", async () => {

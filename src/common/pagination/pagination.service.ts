@@ -19,8 +19,8 @@ interface Statement {
 /**
  * One list, compiled once from its query builder (the table, its alias, whether it is filtered
  * and the selected columns are all read from the builder and its entity metadata). Each page
- * then runs fixed statements with bound parameters: building and mapping through the query
- * builder on every request was a fifth of a list's CPU (docs/benchmarks.md).
+ * then runs fixed statements with bound parameters: building and mapping a query per request
+ * costs about a fifth of a list's CPU (docs/benchmarks.md).
  */
 export class PagedList<R, T extends { id: number }> {
   constructor(

@@ -1,10 +1,4 @@
-import { BodyField, TitleField } from './post-fields.js';
+import { CreatePostInput } from './create-post.input.dto.js';
 
-/** PUT: both fields are required. */
-export class ReplacePostInput {
-  @TitleField()
-  title!: string;
-
-  @BodyField()
-  body!: string;
-}
+/** PUT: both fields are required, as on POST; its own schema name in the document. */
+export class ReplacePostInput extends CreatePostInput {}

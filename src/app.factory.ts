@@ -15,7 +15,13 @@ import {
 } from './common/http/http-hardening.js';
 import { registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdFor } from './common/http/request-id.js';
-import { DOCS_JSON_PATH, DOCS_PATH, setupSwagger } from './openapi/swagger.js';
+import { serialiseResponsesByDocument } from './openapi/response-serializers.js';
+import {
+  buildOpenApiDocument,
+  DOCS_JSON_PATH,
+  DOCS_PATH,
+  setupSwagger,
+} from './openapi/swagger.js';
 import type { AppConfig } from './config/app-config.js';
 import type { DatabaseTarget } from './database/database-target.js';
 import { HttpMetrics } from './observability/http-metrics.js';
@@ -61,6 +67,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  const document = buildOpenApiDocument(app, { docs: config.docsEnabled });
+  serialiseResponsesByDocument(fastify, document);
   // JSON only: any other body type is refused with 415 (Fastify's default also takes text/plain).
   fastify.removeContentTypeParser(['text/plain']);
   // UTF-8 only (415) and a nesting limit (400), both before the body is parsed.
@@ -109,6 +117,6 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
 
   // No enableShutdownHooks(): main.ts handles SIGTERM itself, to drain before closing.
   if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config));
-  if (config.docsEnabled) setupSwagger(app);
+  if (config.docsEnabled) setupSwagger(app, document);
   return app;
 }

@@ -68,9 +68,9 @@ export const DOCS_TITLE = 'Users & Posts API: Swagger UI';
 /**
  * Serves Swagger UI at /docs and the OpenAPI 3 document at /docs-json (JSON only), and sends
  * GET / to Swagger UI. Without docs, / is an unknown route like any other (404 NOT_FOUND).
+ * `document` is buildOpenApiDocument's with `docs: true`.
  */
-export function setupSwagger(app: NestFastifyApplication): void {
-  const document = buildOpenApiDocument(app, { docs: true });
+export function setupSwagger(app: NestFastifyApplication, document: OpenAPIObject): void {
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],

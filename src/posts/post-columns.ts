@@ -3,7 +3,7 @@
  * write). post-columns.spec.ts checks it against the entity's metadata, so a column added to the
  * entity and not here fails.
  */
-import { type FieldsOf, type RowOf, fieldsFromRow, selectList } from '../database/column-map.js';
+import { type FieldsOf, type RowOf, rowFiller, selectList } from '../database/column-map.js';
 import type { Post } from './post.entity.js';
 
 /** Each property a live post's row fills, with its column. */
@@ -27,12 +27,15 @@ export type LivePostRow = RowOf<Post, typeof LIVE_POST_COLUMNS>;
 /** The select (and RETURNING) list of a live post's row. */
 export const LIVE_POST_SELECT_LIST = selectList<Post>(LIVE_POST_COLUMNS);
 
-/** A live post's row as the entity's fields (deletedAt null: the row is a live post's). */
-export function livePostFields(
+const fillLivePost = rowFiller<Post, typeof LIVE_POST_COLUMNS>(LIVE_POST_COLUMNS);
+
+/**
+ * A live post's row as the entity's fields (deletedAt null: the row is a live post's), written
+ * into `target` (a new Post, say) or a new plain object.
+ */
+export function livePostFields<T extends object = object>(
   row: LivePostRow,
-): FieldsOf<Post, typeof LIVE_POST_COLUMNS> & { deletedAt: null } {
-  return {
-    ...fieldsFromRow<Post, typeof LIVE_POST_COLUMNS>(LIVE_POST_COLUMNS, row),
-    deletedAt: null,
-  };
+  target: T = {} as T,
+): T & FieldsOf<Post, typeof LIVE_POST_COLUMNS> & { deletedAt: null } {
+  return Object.assign(fillLivePost(row, target), { deletedAt: null });
 }

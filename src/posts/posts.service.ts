@@ -196,9 +196,9 @@ type UpdatedPostRow = LivePostRow & { author_public_id: string };
 
 /** An updated post's row as the entity, with its author's public id. */
 function postFromRow(row: UpdatedPostRow): Post {
-  return Object.assign(new Post(), livePostFields(row), {
-    author: Object.assign(new User(), { publicId: row.author_public_id }),
-  });
+  const post = livePostFields(row, new Post());
+  post.author = Object.assign(new User(), { publicId: row.author_public_id });
+  return post;
 }
 
 function postChanged(): PreconditionFailedException {

@@ -6,7 +6,7 @@
  * Only type imports besides the column map: bench/baseline.ts imports this module and stays free
  * of TypeORM.
  */
-import { type FieldsOf, type RowOf, fieldsFromRow, selectList } from '../database/column-map.js';
+import { type FieldsOf, type RowOf, rowFiller, selectList } from '../database/column-map.js';
 import type { User } from './user.entity.js';
 
 /** Each property a live user's row fills, with its column. */
@@ -35,12 +35,15 @@ export type LiveUserRow = RowOf<User, typeof LIVE_USER_COLUMNS>;
 /** The select (and RETURNING) list of a live user's row. */
 export const LIVE_USER_SELECT_LIST = selectList<User>(LIVE_USER_COLUMNS);
 
-/** A live user's row as the entity's fields (deletedAt null: the row is a live user's). */
-export function liveUserFields(
+const fillLiveUser = rowFiller<User, typeof LIVE_USER_COLUMNS>(LIVE_USER_COLUMNS);
+
+/**
+ * A live user's row as the entity's fields (deletedAt null: the row is a live user's), written
+ * into `target` (a new User, say) or a new plain object.
+ */
+export function liveUserFields<T extends object = object>(
   row: LiveUserRow,
-): FieldsOf<User, typeof LIVE_USER_COLUMNS> & { deletedAt: null } {
-  return {
-    ...fieldsFromRow<User, typeof LIVE_USER_COLUMNS>(LIVE_USER_COLUMNS, row),
-    deletedAt: null,
-  };
+  target: T = {} as T,
+): T & FieldsOf<User, typeof LIVE_USER_COLUMNS> & { deletedAt: null } {
+  return Object.assign(fillLiveUser(row, target), { deletedAt: null });
 }

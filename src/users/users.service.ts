@@ -399,7 +399,7 @@ export class UsersService {
 
 /** A live user's row (user-columns.ts) as the entity. */
 function userFromRow(row: LiveUserRow): User {
-  return Object.assign(new User(), liveUserFields(row));
+  return liveUserFields(row, new User());
 }
 
 function userChanged(): PreconditionFailedException {

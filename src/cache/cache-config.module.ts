@@ -89,6 +89,11 @@ export function storedValue(raw: string | null | undefined): unknown {
   return data.value;
 }
 
+/** `value` as the Keyv store below writes it, expiring `ttlMs` from now (storedValue reads it). */
+export function storedEntry(value: unknown, ttlMs: number): string {
+  return JSON.stringify({ value, expires: Date.now() + ttlMs });
+}
+
 function redisKeyv(store: KeyvRedis<unknown>, config: AppConfig): Keyv {
   return new Keyv({
     store,

@@ -83,6 +83,12 @@ describe('serialiseResponsesByDocument', () => {
     expect(page.json()).toEqual({ data: [expected, expected] });
   });
 
+  it("measures a HEAD's Content-Length with its GET's serialiser", async () => {
+    const get = await fastify.inject({ method: 'GET', url: '/items/abc' });
+    const head = await fastify.inject({ method: 'HEAD', url: '/items/abc' });
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(get.body)));
+  });
+
   it('leaves statuses other than 2xx, and routes the document does not describe, to JSON.stringify', async () => {
     const notFound = await fastify.inject({ method: 'PUT', url: '/items/abc' });
     expect(notFound.json()).toEqual({ data: { ...expected, secret: 'not in the document' } });

@@ -21,7 +21,9 @@ export function serialiseResponsesByDocument(
   const byRoute = responseSchemasOf(document);
   fastify.addHook('onRoute', (route) => {
     const methods = ([] as HTTPMethods[]).concat(route.method);
-    const response = methods.length === 1 ? byRoute.get(`${methods[0]} ${route.url}`) : undefined;
+    // A HEAD route (Fastify adds one per GET) measures the GET's body for its Content-Length.
+    const method = methods[0] === 'HEAD' ? 'GET' : methods[0];
+    const response = methods.length === 1 ? byRoute.get(`${method} ${route.url}`) : undefined;
     if (response) route.schema = { ...route.schema, response };
   });
 }

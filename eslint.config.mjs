@@ -41,4 +41,28 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // `npm test` needs nothing but Node.js: the helpers that start engines (redis-server,
+    // PgBouncer, PostgreSQL clusters) are for the engine suites, test/engines/*.engine-spec.ts.
+    files: ['test/*.e2e-spec.ts', 'src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/support/redis-server.js',
+                '**/support/redis-topology.js',
+                '**/support/pgbouncer.js',
+                '**/support/postgres-cluster.js',
+              ],
+              message:
+                'It starts an engine (not just Node.js): such cases belong in test/engines/*.engine-spec.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -2,12 +2,13 @@
  * Jest in native ESM mode (Nest 12 packages are ESM only); the npm scripts pass
  * --experimental-vm-modules. Four projects:
  * - unit: `*.spec.ts` beside the code in src/, and e2e: `*.e2e-spec.ts` in test/. `npm test` runs these
- *   two, and they need nothing but Node.js (embedded PGlite, in-memory stores) unless
- *   TEST_DATABASE_URL / TEST_REDIS_URL name real servers.
+ *   two, and they need nothing but Node.js (embedded PGlite, in-memory stores; no binary on PATH)
+ *   unless TEST_DATABASE_URL / TEST_REDIS_URL name real servers.
  * - browser: test/browser/*.browser-spec.ts, a real Chromium (`npm run test:browser`).
  * - engines: test/engines/*.engine-spec.ts, suites that start engines of their own (PostgreSQL
- *   clusters and replicas, PgBouncer, Redis Sentinel and Cluster, several service processes)
- *   (`npm run test:engines`).
+ *   clusters and replicas, PgBouncer, Redis Sentinel and Cluster, private redis-servers to pause,
+ *   kill and restart, several service processes) (`npm run test:engines`). A case that needs any
+ *   of these goes here, not in e2e (eslint.config.mjs refuses their helpers in e2e files).
  */
 const common = {
   testEnvironment: 'node',

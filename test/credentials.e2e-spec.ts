@@ -9,58 +9,29 @@ import {
   expectValidationError,
   UserBody,
 } from './support/api-expectations.js';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  login,
+  loginOk,
+  me,
+  NEW_PASSWORD,
+  patchUser,
+  refresh,
+  TokenBody,
+} from './support/credential-requests.js';
 import { bearer, signUp, SignedUpUser } from './support/fixtures.js';
-import { PrivateRedis, startRedisServer, stopAllRedisServers } from './support/redis-server.js';
 import { createTestApp, TestApp } from './support/test-app.js';
-import { createTestDatabase } from './support/test-database.js';
 import { signByHand, validClaims } from './support/tokens.js';
 
 /**
  * Issue 17, the account around the tokens: the admin bootstrap never promotes a squatter;
  * changing one's own password or email needs the current password; a password change ends every
- * session and every older access token, on every instance; a request is authorised with the
- * scopes the user holds now; emails are NFC-normalised and at most 254 characters; a JWT with
- * `crit` is refused. The admin bootstrap: admin-bootstrap.e2e-spec.ts.
+ * session and every older access token; a request is authorised with the scopes the user holds
+ * now; emails are NFC-normalised and at most 254 characters; a JWT with `crit` is refused. The
+ * admin bootstrap: admin-bootstrap.e2e-spec.ts. The same on every instance (two sharing a
+ * redis-server of their own): test/engines/credentials-private-redis.engine-spec.ts.
  */
-
-const ADMIN_EMAIL = 'admin@example.com';
-const ADMIN_PASSWORD = 'admin password for the credentials suite';
-const NEW_PASSWORD = 'a brand new password';
-
-interface TokenBody {
-  access_token: string;
-  refresh_token: string;
-  scope: string;
-}
-
-function login(t: TestApp, email: string, password: string): Promise<InjectResponse> {
-  return t.request({ method: 'POST', url: '/auth/token', payload: { email, password } });
-}
-
-async function loginOk(t: TestApp, email: string, password: string): Promise<TokenBody> {
-  return expectData<TokenBody>(await login(t, email, password));
-}
-
-function me(t: TestApp, token: string): Promise<InjectResponse> {
-  return t.request({ method: 'GET', url: '/auth/me', headers: bearer(token) });
-}
-
-function refresh(t: TestApp, refreshToken: string): Promise<InjectResponse> {
-  return t.request({
-    method: 'POST',
-    url: '/auth/refresh',
-    payload: { refresh_token: refreshToken },
-  });
-}
-
-function patchUser(
-  t: TestApp,
-  id: string,
-  token: string,
-  payload: Record<string, unknown>,
-): Promise<InjectResponse> {
-  return t.request({ method: 'PATCH', url: `/users/${id}`, headers: bearer(token), payload });
-}
 
 function putUser(
   t: TestApp,
@@ -348,62 +319,5 @@ describe('credentials, scopes and emails', () => {
       const empty = signByHand({ alg: 'HS256', typ: 'JWT', crit: [] }, claims, t.config.jwt.secret);
       expectUnauthorized(await me(t, empty));
     });
-  });
-});
-
-describe('two instances sharing the database and a Redis', () => {
-  let redis: PrivateRedis;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    database = await createTestDatabase();
-    const env = {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL,
-      ADMIN_PASSWORD,
-    };
-    a = await createTestApp(env, database);
-    b = await createTestApp(env, database);
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.stop();
-    await redis?.stop();
-    await stopAllRedisServers();
-  });
-
-  it('a password change on one refuses the older tokens on the other at once', async () => {
-    const user = await signUp(a);
-    const onB = await loginOk(b, user.email, user.password);
-    expectData(await me(b, onB.access_token)); // B has the user cached
-    expectData(await me(b, user.token));
-
-    expectData(
-      await patchUser(a, user.id, user.token, {
-        password: NEW_PASSWORD,
-        current_password: user.password,
-      }),
-    );
-    expectUnauthorized(await me(b, onB.access_token));
-    expectUnauthorized(await me(b, user.token));
-    expectUnauthorized(await refresh(b, onB.refresh_token));
-    const fresh = await loginOk(b, user.email, NEW_PASSWORD);
-    expectData(await me(a, fresh.access_token));
-  });
-
-  it('a scope taken away on one is refused on the other at once', async () => {
-    const adminTokens = await loginOk(a, ADMIN_EMAIL, ADMIN_PASSWORD);
-    const user = await signUp(a);
-    const list = () => b.request({ method: 'GET', url: '/posts', headers: bearer(user.token) });
-    expect((await list()).statusCode).toBe(200);
-    const reduced = DEFAULT_SCOPES.filter((scope) => scope !== 'posts:read');
-    expectData(await patchUser(a, user.id, adminTokens.access_token, { scopes: reduced }));
-    expectError(await list(), 403, 'FORBIDDEN');
   });
 });

@@ -1,61 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { expectError } from './support/api-expectations.js';
-import { bearer, signUp, SignedUpUser } from './support/fixtures.js';
-import {
-  PrivateRedis,
-  startRedisServer,
-  stopAllRedisServers,
-  within,
-} from './support/redis-server.js';
+import { expectError, expectStatus } from './support/api-expectations.js';
+import { bearer, signUp } from './support/fixtures.js';
+import { expectRateLimited, loginFrom, nextIp, WRONG } from './support/login-limit-requests.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 
 /**
  * Issue 17, Login limits: failed logins per account email whatever the address
- * (AUTH_ACCOUNT_RATE_LIMIT_MAX), without touching other accounts from the same address; the auth
- * limits never fail open (with Redis gone they count per instance); sign-ups have a stricter
- * budget (SIGNUP_RATE_LIMIT_MAX) than reads.
+ * (AUTH_ACCOUNT_RATE_LIMIT_MAX), without touching other accounts from the same address; sign-ups
+ * have a stricter budget (SIGNUP_RATE_LIMIT_MAX) than reads. The auth limits never fail open (with
+ * Redis gone they count per instance): test/engines/login-limits-private-redis.engine-spec.ts.
  */
-
-let lastOctet = 0;
-/** A client address no other test uses. */
-function nextIp(): string {
-  lastOctet += 1;
-  return `192.0.2.${lastOctet}`;
-}
-
-function loginFrom(
-  t: TestApp,
-  ip: string,
-  email: string,
-  password: string,
-): Promise<InjectResponse> {
-  return within(
-    t.request({
-      method: 'POST',
-      url: '/auth/token',
-      remoteAddress: ip,
-      payload: { email, password },
-    }),
-    `login from ${ip}`,
-  );
-}
-
-function expectStatus(response: InjectResponse, status: number): void {
-  expect({ status: response.statusCode, body: response.body }).toEqual({
-    status,
-    body: expect.any(String),
-  });
-}
-
-function expectRateLimited(response: InjectResponse): void {
-  expectError(response, 429, 'RATE_LIMITED');
-  const retryAfter = Number(response.headers['retry-after']);
-  expect(Number.isInteger(retryAfter)).toBe(true);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-}
-
-const WRONG = 'not the password, a guess';
 
 describe('failed logins per account (AUTH_ACCOUNT_RATE_LIMIT_MAX=3)', () => {
   const ACCOUNT_MAX = 3;
@@ -173,68 +127,5 @@ describe('sign-ups (SIGNUP_RATE_LIMIT_MAX=2) are stricter than reads', () => {
       payload: { email: `s-${randomUUID()}@example.com`, name: 'S', password: 'correct horse' },
     });
     expectStatus(elsewhere, 201);
-  });
-});
-
-describe('with the Redis of the limits killed, the auth limits count per instance (never unlimited)', () => {
-  let redis: PrivateRedis | undefined;
-  let t: TestApp | undefined;
-
-  afterEach(async () => {
-    await t?.close();
-    await redis?.stop();
-    t = undefined;
-    redis = undefined;
-  });
-  afterAll(() => stopAllRedisServers());
-
-  async function setUp(env: Record<string, string>): Promise<{ app: TestApp; user: SignedUpUser }> {
-    redis = await startRedisServer();
-    t = await createTestApp({ REDIS_URL: redis.url, RATE_LIMIT_MAX: '1000', ...env });
-    const user = await signUp(t);
-    await redis.kill();
-    return { app: t, user };
-  }
-
-  it('AUTH_RATE_LIMIT_MAX per client IP', async () => {
-    const { app, user } = await setUp({
-      AUTH_RATE_LIMIT_MAX: '3',
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '1000',
-    });
-    const ip = nextIp();
-    for (let sent = 1; sent <= 3; sent += 1) {
-      expectStatus(await loginFrom(app, ip, user.email, user.password), 200);
-    }
-    expectRateLimited(await loginFrom(app, ip, user.email, user.password));
-    expectStatus(await loginFrom(app, nextIp(), user.email, user.password), 200);
-  });
-
-  it('AUTH_ACCOUNT_RATE_LIMIT_MAX per account', async () => {
-    const { app, user } = await setUp({
-      AUTH_RATE_LIMIT_MAX: '1000',
-      AUTH_ACCOUNT_RATE_LIMIT_MAX: '3',
-    });
-    for (let failed = 1; failed <= 3; failed += 1) {
-      expectStatus(await loginFrom(app, nextIp(), user.email, WRONG), 401);
-    }
-    expectRateLimited(await loginFrom(app, nextIp(), user.email, user.password));
-  });
-
-  it('SIGNUP_RATE_LIMIT_MAX per client IP', async () => {
-    const { app } = await setUp({ AUTH_RATE_LIMIT_MAX: '1000', SIGNUP_RATE_LIMIT_MAX: '2' });
-    const ip = nextIp();
-    const signUpFrom = () =>
-      within(
-        app.request({
-          method: 'POST',
-          url: '/users',
-          remoteAddress: ip,
-          payload: { email: `k-${randomUUID()}@example.com`, name: 'K', password: 'correct horse' },
-        }),
-        'sign-up',
-      );
-    expectStatus(await signUpFrom(), 201);
-    expectStatus(await signUpFrom(), 201);
-    expectRateLimited(await signUpFrom());
   });
 });

@@ -1,101 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse as InjectResponse } from 'fastify';
+import { expectStatus } from './support/api-expectations.js';
 import { bearer, createPost, signUp, SignedUpUser } from './support/fixtures.js';
 import {
-  PrivateRedis,
-  startRedisServer,
-  stopAllRedisServers,
-  within,
-} from './support/redis-server.js';
+  expectRateLimited,
+  expectRateLimitHeaders,
+  listPosts,
+  nextIp,
+  send,
+  type SendOptions,
+  WINDOW_SECONDS,
+} from './support/rate-limit-requests.js';
 import { createTestApp, TestApp } from './support/test-app.js';
-import { createTestDatabase } from './support/test-database.js';
 
 /**
  * API.md, Rate limiting: RATE_LIMIT_MAX requests per window per client IP on every throttled
  * route together, AUTH_RATE_LIMIT_MAX more strictly on POST /auth/token, X-RateLimit-* headers,
- * 429 RATE_LIMITED with Retry-After, /health and /ready never throttled, one budget for all
- * instances sharing a Redis, the client IP from X-Forwarded-For only behind TRUST_PROXY, and a
- * Redis outage lets requests through rather than failing them.
+ * 429 RATE_LIMITED with Retry-After, /health and /ready never throttled, the client IP from
+ * X-Forwarded-For only behind TRUST_PROXY. One budget for all instances sharing a Redis, and a
+ * Redis outage letting requests through rather than failing them (a redis-server of its own):
+ * test/engines/rate-limit-private-redis.engine-spec.ts.
  *
  * Every test sends from client addresses of its own (inject's remoteAddress), so that budgets
  * never carry over between tests; the fixtures sign up from 127.0.0.1.
  */
-
-const WINDOW_SECONDS = 60;
-
-let lastOctet = 0;
-/** A client address no other test uses. */
-function nextIp(): string {
-  lastOctet += 1;
-  return `203.0.113.${lastOctet}`;
-}
-
-interface SendOptions {
-  method?: 'GET' | 'POST';
-  url: string;
-  ip: string;
-  headers?: Record<string, string>;
-  payload?: Record<string, unknown>;
-}
-
-function send(t: TestApp, options: SendOptions): Promise<InjectResponse> {
-  const method = options.method ?? 'GET';
-  return within(
-    t.request({
-      method,
-      url: options.url,
-      headers: options.headers,
-      payload: options.payload,
-      remoteAddress: options.ip,
-    }),
-    `${method} ${options.url} from ${options.ip}`,
-  );
-}
-
-/** An ordinary throttled read as `user`. */
-function listPosts(t: TestApp, user: SignedUpUser, ip: string, extra: Record<string, string> = {}) {
-  return send(t, { url: '/posts?per_page=1', ip, headers: { ...bearer(user.token), ...extra } });
-}
-
-function expectStatus(response: InjectResponse, status: number): void {
-  expect({ status: response.statusCode, body: response.body }).toEqual({
-    status,
-    body: expect.any(String),
-  });
-}
-
-/** The X-RateLimit-* headers of a throttled route: limit, what is left, seconds to the reset. */
-function expectRateLimitHeaders(response: InjectResponse, limit: number, remaining: number): void {
-  expect({
-    limit: response.headers['x-ratelimit-limit'],
-    remaining: response.headers['x-ratelimit-remaining'],
-  }).toEqual({ limit: String(limit), remaining: String(remaining) });
-  const reset = Number(response.headers['x-ratelimit-reset']);
-  expect(Number.isInteger(reset)).toBe(true);
-  expect(reset).toBeGreaterThanOrEqual(1);
-  expect(reset).toBeLessThanOrEqual(WINDOW_SECONDS);
-}
-
-/** 429 with the error envelope (code RATE_LIMITED) and Retry-After in whole seconds. */
-function expectRateLimited(response: InjectResponse): void {
-  expectStatus(response, 429);
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json<{ error: { code: string; message: string; request_id: string } }>();
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toEqual(
-    expect.objectContaining({
-      code: 'RATE_LIMITED',
-      message: expect.stringMatching(/\S/),
-      request_id: response.headers['x-request-id'],
-    }),
-  );
-  const retryAfter = response.headers['retry-after'];
-  expect(retryAfter).toMatch(/^\d+$/);
-  expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-  expect(Number(retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
-}
-
-afterAll(() => stopAllRedisServers());
 
 describe('rate limits (the configured store: in process, or TEST_REDIS_URL)', () => {
   const MAX = 5;
@@ -344,105 +270,5 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1)', () => {
       expectRateLimitHeaders(response, MAX, MAX - sent);
     }
     expectRateLimited(await listPosts(t, user, ip, { 'x-forwarded-for': '198.51.100.99' }));
-  });
-});
-
-describe('two instances sharing one Redis (same REDIS_KEY_PREFIX)', () => {
-  const MAX = 4;
-  let redis: PrivateRedis;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    database = await createTestDatabase();
-    const env = {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      RATE_LIMIT_MAX: String(MAX),
-      AUTH_RATE_LIMIT_MAX: '100',
-    };
-    a = await createTestApp(env, database);
-    b = await createTestApp(env, database);
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.stop();
-    await redis?.stop();
-  });
-
-  it('share one budget per client', async () => {
-    const user = await signUp(a);
-    const ip = nextIp();
-    const instances = [a, b, a, b];
-    for (const [index, instance] of instances.entries()) {
-      const response = await listPosts(instance, user, ip);
-      expectStatus(response, 200);
-      expectRateLimitHeaders(response, MAX, MAX - 1 - index);
-    }
-    expectRateLimited(await listPosts(a, user, ip));
-    expectRateLimited(await listPosts(b, user, ip));
-  });
-});
-
-describe('when the Redis of the rate limits is in trouble (a private redis-server per test)', () => {
-  const MAX = 2;
-  let redis: PrivateRedis | undefined;
-  let t: TestApp | undefined;
-
-  afterEach(async () => {
-    await t?.close();
-    await redis?.stop();
-    t = undefined;
-    redis = undefined;
-  });
-
-  /** An app counting in a private Redis; a client already over its budget there. */
-  async function setUp() {
-    redis = await startRedisServer();
-    t = await createTestApp({
-      REDIS_URL: redis.url,
-      RATE_LIMIT_MAX: String(MAX),
-      AUTH_RATE_LIMIT_MAX: '100',
-    });
-    const app = t;
-    const user = await signUp(app);
-    const limited = nextIp();
-    for (let sent = 1; sent <= MAX; sent += 1)
-      expectStatus(await listPosts(app, user, limited), 200);
-    expectRateLimited(await listPosts(app, user, limited));
-    return { app, redis, user, limited };
-  }
-
-  async function expectAnswered(app: TestApp, user: SignedUpUser, ips: string[]): Promise<void> {
-    for (const ip of ips) {
-      for (let i = 0; i < 2 * MAX + 1; i += 1) expectStatus(await listPosts(app, user, ip), 200);
-    }
-    const login = await send(app, {
-      method: 'POST',
-      url: '/auth/token',
-      ip: ips[0],
-      payload: { email: user.email, password: user.password },
-    });
-    expectStatus(login, 200);
-  }
-
-  it('killed: requests are let through (fail open), never 500', async () => {
-    const { app, redis, user, limited } = await setUp();
-    await redis.kill();
-    await expectAnswered(app, user, [limited, nextIp()]);
-  });
-
-  it('paused: requests are let through (fail open), never 500', async () => {
-    const { app, redis, user, limited } = await setUp();
-    redis.pause();
-    try {
-      await expectAnswered(app, user, [limited, nextIp()]);
-    } finally {
-      redis.resume();
-    }
   });
 });

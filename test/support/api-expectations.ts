@@ -60,6 +60,14 @@ export interface ErrorBody {
   request_id: string;
 }
 
+/** The status, with the body shown on failure. */
+export function expectStatus(response: InjectResponse, status: number): void {
+  expect({ status: response.statusCode, body: response.body }).toEqual({
+    status,
+    body: expect.any(String),
+  });
+}
+
 /** `{ data }` with the given status, served as JSON; returns `data`. */
 export function expectData<T>(response: InjectResponse, status = 200): T {
   expect({ status: response.statusCode, body: response.body }).toEqual({

@@ -8,6 +8,9 @@ import { freePort } from './free-port.js';
 /**
  * A private redis-server child process for one test, to pause (SIGSTOP), resume (SIGCONT), kill
  * (SIGKILL) and restart on the same port without disturbing the shared Redis or other tests.
+ * It needs `redis-server` and `sh` (the watchdog, below) on PATH, so only the engine suites
+ * (test/engines/) use it: `npm test` needs nothing but Node.js (eslint.config.mjs keeps this
+ * module out of the unit and end-to-end tests).
  */
 export interface PrivateRedis {
   readonly port: number;
@@ -197,20 +200,4 @@ function pings(port: number): Promise<boolean> {
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
-}
-
-/**
- * Hang detector: `work`, or a failure naming `what` if it has not settled within `ms`. For
- * requests that must answer while Redis is in trouble; generous, so it never asserts speed.
- */
-export async function within<T>(work: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

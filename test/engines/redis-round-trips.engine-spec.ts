@@ -1,14 +1,15 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createClient } from '@keyv/redis';
-import { bearer, createPost, signUp } from './support/fixtures.js';
-import { type PrivateRedis, startRedisServer } from './support/redis-server.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { bearer, createPost, signUp } from '../support/fixtures.js';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * docs/benchmarks.md, target 2: an authenticated cached GET /users/:id sends every Redis command
  * it needs (rate-limit count, the caller's entry and generation, the caller's session, the
  * resource's entry and generation, the epoch) in one round trip; an owner-checked write reads the
- * owner in that round trip too.
+ * owner in that round trip too. An engine suite: it counts the round trips to a redis-server of
+ * its own, and flushes that server's scripts.
  */
 
 /**

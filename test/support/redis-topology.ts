@@ -225,7 +225,7 @@ export async function startSentinelSetup(
       );
       return Number((reply as string[])[1]);
     },
-    async report(lines = 40) {
+    async report(lines = 30) {
       const ask = (port: number, args: string[], password: string) =>
         redisCommand(port, args, password).then(
           (reply) => JSON.stringify(reply),

@@ -25,9 +25,12 @@ import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
 // The machine's PostgreSQL (a fresh database), unless the run names another.
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** Ports of this suite (the 41500-41519 share of the Redis engine range). */
-const [MASTER, REPLICA] = [41500, 41501];
-const SENTINELS = [41510, 41511, 41512];
+/**
+ * Ports of this suite: the 21500-21519 share of the Redis engine range, below the kernel's
+ * ephemeral ports (see test/support/fixed-port.ts).
+ */
+const [MASTER, REPLICA] = [21500, 21501];
+const SENTINELS = [21510, 21511, 21512];
 const AUTH_LIMIT = 6;
 /**
  * After a failover, until both instances serve hits again and a quiet stretch of traffic: the

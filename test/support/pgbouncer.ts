@@ -26,6 +26,7 @@ export class PgBouncer {
     database: string;
     users: string[];
   }): Promise<PgBouncer> {
+    await awaitPortFree(options.port);
     const dir = engineDir('pgbouncer-');
     writeFileSync(
       join(dir, 'userlist.txt'),
@@ -48,7 +49,6 @@ export class PgBouncer {
         '',
       ].join('\n'),
     );
-    await awaitPortFree(options.port);
     const child = spawn('pgbouncer', [ini], { ...engineUser(), stdio: 'ignore' });
     let gone = false;
     const exited = new Promise<void>((resolve) => {

@@ -170,20 +170,35 @@ describe('Redis Sentinel: failovers during traffic', () => {
       },
       HEALED_MS,
     );
-    const errorsBefore = await Promise.all([a, b].map((i) => metric(i, 'cache_errors_total')));
-    const openBefore = await Promise.all(
-      [a, b].map((i) => metric(i, 'rate_limit_fail_open_total')),
-    );
+    const failures = () =>
+      Promise.all(
+        [a, b].map(async (i) => ({
+          cacheErrors: await metric(i, 'cache_errors_total'),
+          failedOpen: await metric(i, 'rate_limit_fail_open_total'),
+        })),
+      );
+    const before = await failures();
+    const logged = [a, b].map((i) => i.service.stdout.length);
     for (let round = 0; round < 6; round += 1) {
       expect(await writeThenRead(round % 2 ? a : b, round % 2 ? b : a)).toBe('HIT');
     }
-    // Nothing failed any more: no READONLY (or other error) left behind by the failover.
-    expect(await Promise.all([a, b].map((i) => metric(i, 'cache_errors_total')))).toEqual(
-      errorsBefore,
-    );
-    expect(await Promise.all([a, b].map((i) => metric(i, 'rate_limit_fail_open_total')))).toEqual(
-      openBefore,
-    );
+    // Nothing failed any more: no READONLY (or other error) left behind by the failover. Which
+    // error it was is in the instances' warnings (pino level 40 and above) of this stretch.
+    const after = await failures();
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      const warnings = [a, b].map((i, index) =>
+        i.service.stdout
+          .slice(logged[index])
+          .join('')
+          .split('\n')
+          .filter((line) => /"level":[4-6]0\b/.test(line))
+          .map((line) => `${i.name}: ${line}`),
+      );
+      throw new Error(
+        `Redis failures in a quiet stretch after the failover: ${JSON.stringify(before)} -> ` +
+          `${JSON.stringify(after)} (a, b); warnings:\n${warnings.flat().join('\n')}`,
+      );
+    }
     // Rate limiting counts in Redis again, one budget across both instances.
     expect(await loginsAllowed([a, b], freshIp(), AUTH_LIMIT + 2)).toBe(AUTH_LIMIT);
   }

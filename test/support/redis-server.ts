@@ -42,6 +42,8 @@ const logs = new WeakMap<ChildProcess, string[]>();
 const LOG_LINES = 200;
 /** Set by stopAllRedisServers(). */
 let closed = false;
+/** The data directories of startRedisServer()'s servers not stopped yet. */
+const dirs = new Set<string>();
 
 /** Starts redis-server on a free loopback port and waits until it answers PING. */
 export async function startRedisServer(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
@@ -51,6 +53,7 @@ export async function startRedisServer(options: PrivateRedisOptions = {}): Promi
     const port = await freePort();
     try {
       const child = await spawnServer(port, dir, options.persistent === true);
+      dirs.add(dir);
       return handle(port, dir, child, options.persistent === true);
     } catch (error) {
       // Someone took the port between freePort() and the server's bind: try another one.
@@ -62,13 +65,16 @@ export async function startRedisServer(options: PrivateRedisOptions = {}): Promi
 }
 
 /**
- * Kills every server started here that is still running (for afterAll), and refuses to start any
- * more through spawnRedisProcess(): a beforeAll or a test that Jest gave up on (its timeout) may
- * still be running, and must not leave a server behind on the suite's fixed ports.
+ * Kills every server started here that is still running (for afterAll) and removes the data
+ * directories of startRedisServer()'s, and refuses to start any more through
+ * spawnRedisProcess(): a beforeAll or a test that Jest gave up on (its timeout) may still be
+ * running, and must not leave a server behind on the suite's fixed ports.
  */
 export async function stopAllRedisServers(): Promise<void> {
   closed = true;
   await Promise.all([...running].map((child) => killChild(child)));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
 }
 
 /** The last `lines` lines a server from spawnRedisProcess() logged, running or not. */
@@ -110,6 +116,7 @@ function handle(port: number, dir: string, first: ChildProcess, persistent: bool
       if (child) await killChild(child);
       child = undefined;
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
 import { freePort } from '../support/free-port.js';
 import { PgBouncer } from '../support/pgbouncer.js';
 import { PostgresCluster } from '../support/postgres-cluster.js';
+import { teardown } from '../support/teardown.js';
 import { MIGRATION_LOCK_KEY } from '../../src/database/migration-runner.service.js';
 
 /**
@@ -17,8 +18,9 @@ import { MIGRATION_LOCK_KEY } from '../../src/database/migration-runner.service.
  * settings, on a private PostgreSQL 15 cluster. The application's role is an ordinary one that
  * owns its database, as in production.
  */
-const CLUSTER_PORT = 41411;
-const BOUNCER_PORT = 41412;
+/** Fixed ports, below the kernel's ephemeral range (see test/support/fixed-port.ts). */
+const CLUSTER_PORT = 21411;
+const BOUNCER_PORT = 21412;
 
 jest.setTimeout(180_000);
 
@@ -40,14 +42,19 @@ describe('through PgBouncer in transaction mode', () => {
     });
   });
 
-  afterAll(async () => {
-    for (const { service } of services) {
-      service.child.kill('SIGKILL');
-      await service.exited;
-    }
-    await bouncer?.stop();
-    await cluster?.destroy();
-  });
+  afterAll(() =>
+    teardown(
+      () =>
+        Promise.all(
+          services.map(({ service }) => {
+            service.child.kill('SIGKILL');
+            return service.exited;
+          }),
+        ),
+      () => bouncer?.stop(),
+      () => cluster?.destroy(),
+    ),
+  );
 
   async function start(env: Record<string, string> = {}): Promise<{
     service: RunningService;

@@ -1,6 +1,7 @@
 import { bearer, createPost, signUp, type SignedUpUser } from '../support/fixtures.js';
 import { eventually } from '../support/built-service.js';
 import { PostgresCluster } from '../support/postgres-cluster.js';
+import { teardown } from '../support/teardown.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
 
@@ -9,9 +10,10 @@ import type { ResolvedDatabase } from '../../src/database/resolve-database.js';
  * PostgreSQL 15), everything that must not lag from the primary; a replica that dies or was
  * never there costs no request; a standby named as the primary answers writes 503.
  */
-const PRIMARY_PORT = 41401;
-const REPLICA_PORT = 41402;
-const NOTHING_LISTENS_PORT = 41403;
+/** Fixed ports, below the kernel's ephemeral range (see test/support/fixed-port.ts). */
+const PRIMARY_PORT = 21401;
+const REPLICA_PORT = 21402;
+const NOTHING_LISTENS_PORT = 21403;
 
 interface Listed {
   data: { id: string; title: string }[];
@@ -35,11 +37,13 @@ describe('read replicas', () => {
     t = await createTestApp({ DATABASE_REPLICA_URLS: replica.url('app') }, onPrimary());
   }, 120_000);
 
-  afterAll(async () => {
-    await t?.close();
-    await replica?.destroy();
-    await primary?.destroy();
-  });
+  afterAll(() =>
+    teardown(
+      () => t?.close(),
+      () => replica?.destroy(),
+      () => primary?.destroy(),
+    ),
+  );
 
   const titles = async (url: string): Promise<string[]> => {
     const response = await t.request({ method: 'GET', url, headers: bearer(author.token) });

@@ -19,13 +19,17 @@ import {
   startInstance,
   stopInstance,
 } from '../support/service-instances.js';
+import { teardown } from '../support/teardown.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 // The machine's PostgreSQL (a fresh database), unless the run names another.
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** Ports of this suite (the 41530-41539 share of the Redis engine range). */
-const NODES = [41530, 41531, 41532];
+/**
+ * Ports of this suite: the 21530-21539 share of the Redis engine range, and 10000 above each the
+ * node's cluster bus, all below the kernel's ephemeral ports (see test/support/fixed-port.ts).
+ */
+const NODES = [21530, 21531, 21532];
 const AUTH_LIMIT = 6;
 const PREFIX = 'cluster-engine';
 const USERS = 12;
@@ -65,12 +69,14 @@ describe('Redis Cluster: three masters, two instances', () => {
     }
   }, 110_000);
 
-  afterAll(async () => {
-    await Promise.all([stopInstance(a), stopInstance(b)]);
-    await cluster?.stop();
-    await stopAllRedisServers();
-    await database?.stop();
-  });
+  afterAll(() =>
+    teardown(
+      () => Promise.all([stopInstance(a), stopInstance(b)]),
+      () => cluster?.stop(),
+      () => stopAllRedisServers(),
+      () => database?.stop(),
+    ),
+  );
 
   const read = (instance: Instance, user: { id: string; token: string }) =>
     call(instance, 'GET', `/users/${user.id}`, { token: user.token, ip: '192.0.2.20' });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startWatchdog } from './watchdog.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /**
@@ -77,14 +78,26 @@ export function startService(env: Record<string, string>, entry = 'src/main.js')
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Never left running by a test process that is killed before it stops the service.
+  if (child.pid) void exited.then(startWatchdog(`kill -9 ${child.pid} 2>/dev/null`));
   return { child, stdout, stderr, exited };
 }
 
-/** Polls until `check` passes, or fails the test after `attempts` tries 100 ms apart. */
+/**
+ * Polls until `check` passes, or fails the test after `attempts` tries 100 ms apart, with the
+ * error `check` threw on its last try (if it threw).
+ */
 export async function eventually(check: () => Promise<boolean>, attempts = 300): Promise<void> {
+  let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt += 1) {
-    if (await check().catch(() => false)) return;
+    lastError = undefined;
+    const passed = await check().catch((error: unknown) => {
+      lastError = error;
+      return false;
+    });
+    if (passed) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('condition not met in time');
+  const why = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`;
+  throw new Error(`condition not met in time${why}`);
 }

@@ -1,9 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { awaitPortFree } from './fixed-port.js';
+import { startWatchdog } from './watchdog.js';
 
 /** PostgreSQL 15's own binaries (Debian's postgresql-15 package). */
 export const POSTGRES_BIN = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -42,6 +44,8 @@ export async function runAsEngineUser(command: string, args: string[]): Promise<
  * another cluster instead of a fresh initdb.
  */
 export class PostgresCluster {
+  private releaseWatchdog?: () => void;
+
   private constructor(
     readonly port: number,
     private readonly dir: string,
@@ -52,41 +56,53 @@ export class PostgresCluster {
   }
 
   static async create(port: number): Promise<PostgresCluster> {
+    await awaitPortFree(port);
     const cluster = new PostgresCluster(port, engineDir('pg-cluster-'));
-    await runAsEngineUser(join(POSTGRES_BIN, 'initdb'), [
-      '-D',
-      cluster.data,
-      '-U',
-      'postgres',
-      '--auth=trust',
-      '-E',
-      'UTF8',
-      '--no-sync',
-    ]);
-    cluster.configure();
-    await cluster.start();
+    try {
+      await runAsEngineUser(join(POSTGRES_BIN, 'initdb'), [
+        '-D',
+        cluster.data,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--no-sync',
+      ]);
+      cluster.configure();
+      await cluster.start();
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
     return cluster;
   }
 
   static async replicaOf(primary: PostgresCluster, port: number): Promise<PostgresCluster> {
+    await awaitPortFree(port);
     const replica = new PostgresCluster(port, engineDir('pg-replica-'));
-    await runAsEngineUser(join(POSTGRES_BIN, 'pg_basebackup'), [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primary.port),
-      '-U',
-      'postgres',
-      '-D',
-      replica.data,
-      '-R', // standby.signal and primary_conninfo: start as a streaming replica
-      '-X',
-      'stream',
-      '--checkpoint=fast', // a spread checkpoint would take minutes
-      '--no-sync',
-    ]);
-    replica.configure();
-    await replica.start();
+    try {
+      await runAsEngineUser(join(POSTGRES_BIN, 'pg_basebackup'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(primary.port),
+        '-U',
+        'postgres',
+        '-D',
+        replica.data,
+        '-R', // standby.signal and primary_conninfo: start as a streaming replica
+        '-X',
+        'stream',
+        '--checkpoint=fast', // a spread checkpoint would take minutes
+        '--no-sync',
+      ]);
+      replica.configure();
+      await replica.start();
+    } catch (error) {
+      await replica.destroy();
+      throw error;
+    }
     return replica;
   }
 
@@ -94,19 +110,36 @@ export class PostgresCluster {
     return `postgres://${user}@127.0.0.1:${this.port}/${database}`;
   }
 
+  /**
+   * pg_ctl start; the server is a daemon, so a watchdog stops it (SIGQUIT: immediate shutdown)
+   * if this process dies without stop(), rather than leave it on its port for the next run.
+   */
   async start(): Promise<void> {
-    await runAsEngineUser(join(POSTGRES_BIN, 'pg_ctl'), [
-      '-D',
-      this.data,
-      '-l',
-      join(this.dir, 'server.log'),
-      '-w',
-      'start',
-    ]);
+    const log = join(this.dir, 'server.log');
+    try {
+      await runAsEngineUser(join(POSTGRES_BIN, 'pg_ctl'), [
+        '-D',
+        this.data,
+        '-l',
+        log,
+        '-w',
+        'start',
+      ]);
+    } catch (error) {
+      throw new Error(
+        `PostgreSQL on port ${this.port} did not start: ${(error as Error).message.trim()}\n` +
+          `its log ends:\n${lastLines(log, 15)}`,
+        { cause: error },
+      );
+    }
+    const pid = Number(readFileSync(join(this.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    this.releaseWatchdog = startWatchdog(`kill -QUIT ${pid} 2>/dev/null`);
   }
 
   /** `immediate` is a crash: clients see their connections cut, as when a server dies. */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    this.releaseWatchdog?.();
+    this.releaseWatchdog = undefined;
     await runAsEngineUser(join(POSTGRES_BIN, 'pg_ctl'), [
       '-D',
       this.data,
@@ -153,5 +186,14 @@ export class PostgresCluster {
         '',
       ].join('\n'),
     );
+  }
+}
+
+/** The last `count` lines of a log file, for an error message. */
+export function lastLines(file: string, count: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n');
+  } catch (error) {
+    return `(${(error as Error).message})`;
   }
 }

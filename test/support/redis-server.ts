@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { awaitPortFree } from './fixed-port.js';
 import { freePort } from './free-port.js';
+import { startWatchdog } from './watchdog.js';
 
 /**
  * A private redis-server child process for one test, to pause (SIGSTOP), resume (SIGCONT), kill
@@ -37,8 +39,14 @@ export interface PrivateRedisOptions {
 }
 
 const running = new Set<ChildProcess>();
-/** Per server: a `sh` that SIGKILLs it when this process dies, however it dies (see watch()). */
-const watchdogs = new WeakMap<ChildProcess, ChildProcess>();
+/** Per server: releases its watchdog (startWatchdog), which SIGKILLs it if this process dies. */
+const watchdogs = new WeakMap<ChildProcess, () => void>();
+const logs = new WeakMap<ChildProcess, string[]>();
+const LOG_LINES = 200;
+/** Set by stopAllRedisServers(). */
+let closed = false;
+/** The data directories of startRedisServer()'s servers not stopped yet. */
+const dirs = new Set<string>();
 
 /** Starts redis-server on a free loopback port and waits until it answers PING. */
 export async function startRedisServer(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
@@ -48,6 +56,7 @@ export async function startRedisServer(options: PrivateRedisOptions = {}): Promi
     const port = await freePort();
     try {
       const child = await spawnServer(port, dir, options.persistent === true);
+      dirs.add(dir);
       return handle(port, dir, child, options.persistent === true);
     } catch (error) {
       // Someone took the port between freePort() and the server's bind: try another one.
@@ -58,15 +67,28 @@ export async function startRedisServer(options: PrivateRedisOptions = {}): Promi
   throw new Error(`could not start redis-server: ${String(lastError)}`);
 }
 
-/** Kills every server started here that is still running (for afterAll). */
+/**
+ * Kills every server started here that is still running (for afterAll) and removes the data
+ * directories of startRedisServer()'s, and refuses to start any more through
+ * spawnRedisProcess(): a beforeAll or a test that Jest gave up on (its timeout) may still be
+ * running, and must not leave a server behind on the suite's fixed ports.
+ */
 export async function stopAllRedisServers(): Promise<void> {
+  closed = true;
   await Promise.all([...running].map((child) => killChild(child)));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** The last `lines` lines a server from spawnRedisProcess() logged, running or not. */
+export function redisLog(child: ChildProcess, lines = 30): string {
+  return (logs.get(child) ?? []).slice(-lines).join('\n');
 }
 
 // Last resort if a test run is torn down without afterAll: never leave servers behind.
 process.once('exit', () => {
   for (const child of running) {
-    watchdogs.get(child)?.kill('SIGKILL');
+    watchdogs.get(child)?.();
     child.kill('SIGKILL');
   }
 });
@@ -97,6 +119,7 @@ function handle(port: number, dir: string, first: ChildProcess, persistent: bool
       if (child) await killChild(child);
       child = undefined;
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
 }
@@ -106,32 +129,62 @@ async function spawnServer(port: number, dir: string, persistent: boolean): Prom
   args.push(
     ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   );
-  return spawnRedisProcess(port, args);
+  return spawnChild(port, args);
 }
 
 /**
- * `redis-server <args>` (which must make it listen on 127.0.0.1:`port`), watched so that it never
- * outlives this process, once it answers PING. For setups of several servers (Sentinel, Cluster):
- * stop it with killRedisProcess() or stopAllRedisServers().
+ * `redis-server <args>` (which must make it listen on 127.0.0.1:`port`, and on `alsoBinds`, such
+ * as a cluster bus port), watched so that it never outlives this process, once it answers PING.
+ * For setups of several servers on fixed ports (Sentinel, Cluster): waits for the ports to be
+ * free, and fails naming their holder if they stay taken. Stop it with killRedisProcess() or
+ * stopAllRedisServers().
  */
-export async function spawnRedisProcess(port: number, args: string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
+export async function spawnRedisProcess(
+  port: number,
+  args: string[],
+  alsoBinds: readonly number[] = [],
+): Promise<ChildProcess> {
+  if (closed) throw new Error(`redis-server on port ${port}: this suite has stopped its servers`);
+  for (const taken of [port, ...alsoBinds]) await awaitPortFree(taken);
+  return spawnChild(port, args);
+}
+
+async function spawnChild(port: number, args: string[]): Promise<ChildProcess> {
+  // Its log (stdout unless a logfile is set), kept for the error messages of the tests.
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
+  const log: string[] = [];
+  logs.set(child, log);
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      log.push(...lines);
+      if (log.length > LOG_LINES) log.splice(0, log.length - LOG_LINES);
+    });
+  }
   const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`redis-server exited (code ${code}, signal ${signal})`)),
+    // 'close' comes once its output has been read to the end: the reason is its last line.
+    child.once('close', (code, signal) =>
+      reject(
+        new Error(
+          `redis-server on port ${port} exited (code ${code}, signal ${signal}); its last lines:\n` +
+            redisLog(child, 15),
+        ),
+      ),
     );
   });
   child.once('exit', () => {
     running.delete(child);
     // However it ended, its watchdog must never outlive it (the pid may be reused).
-    watchdogs.get(child)?.kill('SIGKILL');
+    watchdogs.get(child)?.();
     watchdogs.delete(child);
   });
   try {
     watch(child);
-    await Promise.race([waitForPong(port, 10_000), exited]);
+    await Promise.race([waitForPong(port, 20_000, () => redisLog(child, 15)), exited]);
   } catch (error) {
     await killChild(child);
     throw error;
@@ -140,23 +193,9 @@ export async function spawnRedisProcess(port: number, args: string[]): Promise<C
   return child;
 }
 
-/**
- * 'exit' handlers do not run when the test process is killed (a CI timeout, Jest ending a worker),
- * and the server would be left running. So a watchdog shell waits on a pipe from this process:
- * when the pipe closes because this process is gone, it SIGKILLs the server. On an orderly stop
- * the watchdog is killed first, so it can never signal a pid that has been reused since.
- */
+/** A watchdog that SIGKILLs the server if this process dies without stopping it. */
 function watch(child: ChildProcess): void {
-  if (!child.pid) return;
-  const watchdog = spawn('sh', ['-c', `read _ignored; kill -9 ${child.pid} 2>/dev/null`], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  // Neither the watchdog nor its pipe keeps this process alive.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  watchdogs.set(child, watchdog);
+  if (child.pid) watchdogs.set(child, startWatchdog(`kill -9 ${child.pid} 2>/dev/null`));
 }
 
 /** SIGKILLs a server from spawnRedisProcess() and waits until it is gone. */
@@ -165,19 +204,24 @@ export async function killRedisProcess(child: ChildProcess): Promise<void> {
 }
 
 async function killChild(child: ChildProcess): Promise<void> {
-  watchdogs.get(child)?.kill('SIGKILL');
+  watchdogs.get(child)?.();
   watchdogs.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: it never started (spawn failed), and no 'exit' will come.
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL'); // also ends a stopped (SIGSTOP) process
   await gone;
 }
 
-async function waitForPong(port: number, withinMs: number): Promise<void> {
+async function waitForPong(port: number, withinMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     if (await pings(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `redis-server on port ${port} did not answer PING within ${withinMs} ms; its last lines:\n${log()}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@keyv/redis';
-import { killRedisProcess, spawnRedisProcess } from './redis-server.js';
+import { killRedisProcess, redisLog, spawnRedisProcess } from './redis-server.js';
 
 /** Sends one command to 127.0.0.1:`port` on a connection of its own. */
 export async function redisCommand(
@@ -39,25 +39,91 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 30
 /** One redis-server of a topology, to kill and restart with the same arguments. */
 export class RedisProcess {
   private child?: ChildProcess;
+  /** The last one started, running or not: its log outlives it. */
+  private last?: ChildProcess;
+  private stopped = false;
 
   constructor(
     readonly port: number,
     private readonly args: string[],
+    /** Ports it listens on besides `port` (a cluster node's bus port). */
+    private readonly alsoBinds: readonly number[] = [],
   ) {}
 
   async start(): Promise<void> {
-    this.child = await spawnRedisProcess(this.port, this.args);
+    // A test that Jest has given up on may still be running after the setup was stopped.
+    if (this.stopped) throw new Error(`redis-server on port ${this.port} was stopped for good`);
+    this.child = this.last = await spawnRedisProcess(this.port, this.args, this.alsoBinds);
   }
 
   async kill(): Promise<void> {
     if (this.child) await killRedisProcess(this.child);
     this.child = undefined;
   }
+
+  /** kill(), and no start() any more. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.kill();
+  }
+
+  /** Its last log lines (of the current process, or of the last one if it is not running). */
+  log(lines = 30): string {
+    return this.last ? redisLog(this.last, lines) : '(never started)';
+  }
 }
 
 function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
   return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
 }
+
+/**
+ * The Sentinels' timings (ms): down-after and failover-timeout as configured here, the others
+ * Redis 7's fixed defaults. The waits of a test derive from them.
+ */
+export const SENTINEL_TIMING = {
+  /** sentinel down-after-milliseconds: no valid PING reply for this long is S_DOWN. */
+  downAfter: 1000,
+  /** sentinel failover-timeout; a failed election is retried after twice this. */
+  failoverTimeout: 3000,
+  /**
+   * How often a Sentinel reads INFO of a master and its replicas (of a replica every second
+   * while its master is down or failing over, or its link to it is down).
+   */
+  infoPeriod: 10_000,
+  /**
+   * Hello messages. A server that reports master while Sentinel lists it as a replica is sent
+   * REPLICAOF once it has reported so for 4 of these and an INFO comes after that.
+   */
+  publishPeriod: 2000,
+  /** A Sentinel whose timer ran more than 2 s late (a loaded machine) does nothing for this long. */
+  tiltPeriod: 30_000,
+} as const;
+
+/** repl-diskless-sync-delay, the default: a master waits this long before a full resync. */
+export const FULL_RESYNC_DELAY_MS = 5000;
+
+/**
+ * Upper bounds, with room for a loaded machine: one TILT period, a full resync attempted twice (a
+ * replica retries a failed one after a second), and 10 s more.
+ */
+export const SENTINEL_BOUNDS = {
+  /** From the master's death to the Sentinels naming another one. */
+  failoverMs:
+    SENTINEL_TIMING.downAfter +
+    2 * SENTINEL_TIMING.failoverTimeout +
+    SENTINEL_TIMING.tiltPeriod +
+    10_000,
+  /** From a failover to the old master (still running) being a linked replica of the new one. */
+  demotionMs:
+    2 * SENTINEL_TIMING.infoPeriod +
+    4 * SENTINEL_TIMING.publishPeriod +
+    SENTINEL_TIMING.tiltPeriod +
+    2 * FULL_RESYNC_DELAY_MS +
+    10_000,
+  /** From a replica's start to its link to the master: its full resync, nothing of Sentinel's. */
+  resyncMs: 2 * FULL_RESYNC_DELAY_MS + 20_000,
+} as const;
 
 export interface SentinelSetup {
   readonly masterName: string;
@@ -68,6 +134,11 @@ export interface SentinelSetup {
   readonly sentinelsSetting: string;
   /** The port of the master the Sentinels name now. */
   masterPort(): Promise<number>;
+  /**
+   * For an error message: each server's ROLE, the master each Sentinel names, and the last log
+   * lines of every server and Sentinel.
+   */
+  report(lines?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -109,8 +180,8 @@ export async function startSentinelSetup(
         'bind 127.0.0.1',
         `dir ${dir}`,
         `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
-        `sentinel down-after-milliseconds ${masterName} 1000`,
-        `sentinel failover-timeout ${masterName} 3000`,
+        `sentinel down-after-milliseconds ${masterName} ${SENTINEL_TIMING.downAfter}`,
+        `sentinel failover-timeout ${masterName} ${SENTINEL_TIMING.failoverTimeout}`,
         `sentinel parallel-syncs ${masterName} 1`,
         `sentinel auth-pass ${masterName} ${passwords.servers}`,
         `requirepass ${passwords.sentinels}`,
@@ -121,7 +192,7 @@ export async function startSentinelSetup(
     return new RedisProcess(port, [conf, '--sentinel']);
   });
   const stop = async () => {
-    await Promise.all([...servers, ...sentinels].map((server) => server.kill()));
+    await Promise.all([...servers, ...sentinels].map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -153,6 +224,29 @@ export async function startSentinelSetup(
         passwords.sentinels,
       );
       return Number((reply as string[])[1]);
+    },
+    async report(lines = 30) {
+      const ask = (port: number, args: string[], password: string) =>
+        redisCommand(port, args, password).then(
+          (reply) => JSON.stringify(reply),
+          (error: Error) => `(${error.message})`,
+        );
+      const roles = await Promise.all(
+        servers.map(async (server) => {
+          const role = await ask(server.port, ['ROLE'], passwords.servers);
+          return `ROLE of ${server.port}: ${role}`;
+        }),
+      );
+      const named = await Promise.all(
+        sentinelPorts.map(async (port) => {
+          const args = ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName];
+          return `Sentinel ${port} names ${await ask(port, args, passwords.sentinels)}`;
+        }),
+      );
+      const logs = [...servers, ...sentinels].map(
+        (server) => `--- the last lines of ${server.port}:\n${server.log(lines)}`,
+      );
+      return [...roles, ...named, ...logs].join('\n');
     },
     stop,
   };
@@ -191,10 +285,12 @@ export async function startCluster(
           '2000',
           ...auth,
         ]),
+        // The cluster bus: the port + 10000.
+        [port + 10_000],
       ),
   );
   const stop = async () => {
-    await Promise.all(nodes.map((node) => node.kill()));
+    await Promise.all(nodes.map((node) => node.stop()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {

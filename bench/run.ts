@@ -1596,6 +1596,7 @@ const PROFILE_SCENARIOS = [
   'health',
   'users-cached',
   'users-uncached',
+  'users-first',
   'posts-first',
   'posts-deep',
   'login',
@@ -1629,6 +1630,12 @@ async function profile(scenario: string): Promise<void> {
       headers: auth,
       connections: CONNECTIONS.read,
       ids: new IdFeed('fresh users', seedData.freshUsers),
+    },
+    'users-first': {
+      port: service.port,
+      path: '/users?per_page=20',
+      headers: auth,
+      connections: CONNECTIONS.posts,
     },
     'posts-first': {
       port: service.port,

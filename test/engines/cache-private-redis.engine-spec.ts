@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   expectNotFound,
   getPost,
@@ -12,8 +11,8 @@ import {
 import { bearer, createPost, signUp } from '../support/fixtures.js';
 import { PrivateRedis, startRedisServer, stopAllRedisServers } from '../support/redis-server.js';
 import type { PostBody, UserBody } from '../support/api-expectations.js';
+import { type AppPair, createAppPair } from '../support/app-pair.js';
 import { createTestApp, TestApp } from '../support/test-app.js';
-import { createTestDatabase } from '../support/test-database.js';
 import { within } from '../support/within.js';
 
 /**
@@ -26,41 +25,13 @@ import { within } from '../support/within.js';
 afterAll(() => stopAllRedisServers());
 
 /** Two app instances on one database and one Redis namespace, with one JWT key. */
-async function createPair(
-  redisUrl: string,
-): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
-  const database = await createTestDatabase();
-  const env = {
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-  };
-  const a = closesOnce(await createTestApp(env, database));
-  const b = closesOnce(await createTestApp(env, database));
-  return {
-    a,
-    b,
-    async close() {
-      await a.close();
-      await b.close();
-      await database.stop();
-    },
-  };
-}
-
-/** The app, with a close() that may be called again (a test may close one instance early). */
-function closesOnce(t: TestApp): TestApp {
-  let closing: Promise<void> | undefined;
-  return { ...t, close: () => (closing ??= t.close()) };
-}
-
 describe('two instances sharing one Redis and one database', () => {
   let redis: PrivateRedis;
-  let pair: Awaited<ReturnType<typeof createPair>>;
+  let pair: AppPair;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    pair = await createPair(redis.url);
+    pair = await createAppPair(redis.url);
   });
   afterAll(async () => {
     await pair?.close();
@@ -248,7 +219,7 @@ describe('when Redis is in trouble (a private redis-server per test)', () => {
 
   it('restarted with its data while the instance that wrote is gone: the other instance serves no stale read', async () => {
     redis = await startRedisServer({ persistent: true });
-    const pair = await createPair(redis.url);
+    const pair = await createAppPair(redis.url);
     try {
       const { a, b } = pair;
       const author = await signUp(a);

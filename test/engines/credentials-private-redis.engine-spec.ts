@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_SCOPES,
   expectData,
@@ -16,8 +15,8 @@ import {
 } from '../support/credential-requests.js';
 import { bearer, signUp } from '../support/fixtures.js';
 import { PrivateRedis, startRedisServer, stopAllRedisServers } from '../support/redis-server.js';
-import { createTestApp, TestApp } from '../support/test-app.js';
-import { createTestDatabase } from '../support/test-database.js';
+import { type AppPair, createAppPair } from '../support/app-pair.js';
+import type { TestApp } from '../support/test-app.js';
 
 /**
  * Issue 17, the account around the tokens, across two instances sharing PostgreSQL and a Redis
@@ -28,27 +27,17 @@ import { createTestDatabase } from '../support/test-database.js';
 
 describe('two instances sharing the database and a Redis', () => {
   let redis: PrivateRedis;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pair: AppPair;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    database = await createTestDatabase();
-    const env = {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL,
-      ADMIN_PASSWORD,
-    };
-    a = await createTestApp(env, database);
-    b = await createTestApp(env, database);
+    pair = await createAppPair(redis.url, { ADMIN_EMAIL, ADMIN_PASSWORD });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.stop();
+    await pair?.close();
     await redis?.stop();
     await stopAllRedisServers();
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { expectStatus } from '../support/api-expectations.js';
 import { signUp, SignedUpUser } from '../support/fixtures.js';
 import {
@@ -9,8 +8,8 @@ import {
   send,
 } from '../support/rate-limit-requests.js';
 import { PrivateRedis, startRedisServer, stopAllRedisServers } from '../support/redis-server.js';
+import { type AppPair, createAppPair } from '../support/app-pair.js';
 import { createTestApp, TestApp } from '../support/test-app.js';
-import { createTestDatabase } from '../support/test-database.js';
 
 /**
  * API.md, Rate limiting, the cases that need a Redis server of their own (a private
@@ -24,27 +23,20 @@ afterAll(() => stopAllRedisServers());
 describe('two instances sharing one Redis (same REDIS_KEY_PREFIX)', () => {
   const MAX = 4;
   let redis: PrivateRedis;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pair: AppPair;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    database = await createTestDatabase();
-    const env = {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `shared-${randomBytes(6).toString('hex')}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+    pair = await createAppPair(redis.url, {
       RATE_LIMIT_MAX: String(MAX),
       AUTH_RATE_LIMIT_MAX: '100',
-    };
-    a = await createTestApp(env, database);
-    b = await createTestApp(env, database);
+    });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.stop();
+    await pair?.close();
     await redis?.stop();
   });
 

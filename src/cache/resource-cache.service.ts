@@ -244,8 +244,8 @@ export class ResourceCache implements OnApplicationShutdown {
 
   /**
    * Stores a loaded entry. With Redis, through the client directly in the Keyv store's encoding,
-   * as getMany reads (Keyv's serialisation alone was 2.3% of a miss's main thread in the profile). Only to the
-   * master: after a Sentinel failover the demoted master gets every generation (through
+   * as getMany reads (Keyv's serialisation alone was 2.3% of a miss in the profile). Only to the
+   * current master: after a Sentinel failover the demoted master gets every generation (through
    * cache-manager, invalidate()), which keeps its older entries from being hits; a fill missing
    * there is a miss.
    */

@@ -11,14 +11,11 @@ import { canonicalUuid } from '../common/ids/canonical-uuid.js';
 import { perRoute } from '../common/route-metadata.js';
 import { AuthenticatedUser, isAdmin } from './authenticated-user.js';
 import { OWNED_RESOURCE } from './authorize.decorator.js';
-import type { CachePrefetch } from '../cache/resource-cache.service.js';
+import type { PrefetchingRequest } from '../cache/request-prefetch.js';
 import type { OwnershipRule, OwnershipRuleType } from './ownership-rule.js';
 
-type OwnedRequest = FastifyRequest<{ Params: Record<string, string | undefined> }> & {
-  user?: AuthenticatedUser;
-  /** The request's cache reads, sent by the first guard (cache/request-prefetch.ts). */
-  cachePrefetch?: CachePrefetch;
-};
+type OwnedRequest = FastifyRequest<{ Params: Record<string, string | undefined> }> &
+  PrefetchingRequest & { user?: AuthenticatedUser };
 
 /**
  * Global: on routes marked with an owner rule, the caller must own the resource the rule finds

@@ -71,7 +71,8 @@ class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
 /**
  * The Redis key under which the Keyv store below keeps `key`: Keyv prefixes its namespace
  * (`prefix:`), then KeyvRedis, which Keyv gives the same namespace, its own (`prefix::`). For
- * ResourceCache's reads, which go to the client directly (ResourceCache.getMany).
+ * ResourceCache's reads and fills, which go to the client directly (getMany, fill);
+ * test/engines/cache-encoding.engine-spec.ts holds this and the two below to the store.
  */
 export function storedKey(namespace: string, key: string): string {
   return namespace ? `${namespace}::${namespace}:${key}` : key;

@@ -187,24 +187,19 @@ describe('when Redis is in trouble (a private redis-server per test)', () => {
     await expectReady(app);
   });
 
-  it('restarted on the same port: the app reconnects by itself and HITs again, with the write made while it was down', async () => {
-    const { app, redis, author, reader, post } = await setUp();
-
-    await redis.kill();
-    const patch = await patchPost(app, post.id, author.token, { title: 'written while down' });
-    expect(ok<PostBody>(patch).title).toBe('written while down');
-    await redis.restart();
-
-    await readUntilHit(
-      () => getPost(app, post.id, reader.token),
-      (response) => expect(ok<PostBody>(response).title).toBe('written while down'),
-    );
-  });
-
-  it('restarted with its data (append-only file): a write made while it was down is not followed by a stale read', async () => {
-    // The old entry and its generation come back from disk; the failed invalidation must not
-    // let them be served.
-    const { app, redis, author, reader, post } = await setUp({ persistent: true });
+  // With its data, the old entry and its generation come back from disk: the failed
+  // invalidation must not let them be served.
+  it.each([
+    {
+      persistent: false,
+      what: 'restarted on the same port: the app reconnects by itself and HITs again, with the write made while it was down',
+    },
+    {
+      persistent: true,
+      what: 'restarted with its data (append-only file): a write made while it was down is not followed by a stale read',
+    },
+  ])('$what', async ({ persistent }) => {
+    const { app, redis, author, reader, post } = await setUp({ persistent });
 
     await redis.kill();
     const patch = await patchPost(app, post.id, author.token, { title: 'written while down' });

@@ -71,8 +71,8 @@ class DemotedMasterKeyvRedis extends SharedClientKeyvRedis {
 /**
  * The Redis key under which the Keyv store below keeps `key`: Keyv prefixes its namespace
  * (`prefix:`), then KeyvRedis, which Keyv gives the same namespace, its own (`prefix::`). For
- * ResourceCache's reads and fills, which go to the client directly (getMany, fill);
- * test/engines/cache-encoding.engine-spec.ts holds this and the two below to the store.
+ * ResourceCache's reads, which go to the client directly (ResourceCache.getMany);
+ * test/engines/cache-encoding.engine-spec.ts holds this and storedValue to the store.
  */
 export function storedKey(namespace: string, key: string): string {
   return namespace ? `${namespace}::${namespace}:${key}` : key;
@@ -88,11 +88,6 @@ export function storedValue(raw: string | null | undefined): unknown {
   if (data === null || data === undefined) return undefined;
   if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
   return data.value;
-}
-
-/** `value` as the Keyv store below writes it, expiring `ttlMs` from now (storedValue reads it). */
-export function storedEntry(value: unknown, ttlMs: number): string {
-  return JSON.stringify({ value, expires: Date.now() + ttlMs });
 }
 
 function redisKeyv(store: KeyvRedis<unknown>, config: AppConfig): Keyv {

@@ -12,7 +12,7 @@ import {
 } from '../redis/redis-connection.js';
 import { MASTER_CHANGE_DISTRUST_MS } from '../redis/sentinel-connection.js';
 import { REDIS_COMMAND_TIMEOUT_MS, withTimeout } from '../redis/with-timeout.js';
-import { storedEntry, storedKey, storedValue } from './cache-config.module.js';
+import { storedKey, storedValue } from './cache-config.module.js';
 import { cacheKeys, type CacheKeys } from './cache-keys.js';
 import { CacheMetrics } from './cache-metrics.js';
 
@@ -149,7 +149,7 @@ export class ResourceCache implements OnApplicationShutdown {
       // Tagged with what this reader saw before the load began, which is what the shared load
       // was keyed by: never a generation newer than the load.
       const entry: Entry<T> = { gen: tags.gen, epoch: tags.epoch, value };
-      await this.attempt(this.fill(keys.entry, entry), 'cache fill');
+      await this.attempt(this.cache.set(keys.entry, entry, this.ttlMs), 'cache fill');
     }
     return value === null ? null : { value, hit: false };
   }
@@ -240,21 +240,6 @@ export class ResourceCache implements OnApplicationShutdown {
     return client
       .mGet(keys.map((key) => storedKey(this.namespace, key)))
       .then((values) => values.map(storedValue));
-  }
-
-  /**
-   * Stores a loaded entry. With Redis, through the client directly in the Keyv store's encoding,
-   * as getMany reads (Keyv's serialisation alone was 2.3% of a miss in the profile). Only to the
-   * current master: after a Sentinel failover the demoted master gets every generation (through
-   * cache-manager, invalidate()), which keeps its older entries from being hits; a fill missing
-   * there is a miss.
-   */
-  private fill(key: string, entry: Entry<unknown>): Promise<unknown> {
-    if (!this.redis) return this.cache.set(key, entry, this.ttlMs);
-    const client = this.redis.client as RedisNodeClient;
-    return client.set(storedKey(this.namespace, key), storedEntry(entry, this.ttlMs), {
-      PX: this.ttlMs,
-    });
   }
 
   private readFailed(error: Error): void {
